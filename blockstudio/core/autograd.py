@@ -1,0 +1,187 @@
+"""Recording of operations and the backward pass.
+
+Every differentiable op (see ``ops.py``) computes its result with numpy and, while recording,
+leaves on its output a node: the input arrays and a closure that maps the output's gradient
+to the inputs' gradients. ``backward`` walks those nodes in reverse topological order.
+"""
+
+import threading
+
+import numpy as np
+
+class _State(threading.local):
+    # Class attributes are the defaults each new thread starts from.
+    recording = False
+    training = False
+
+
+_state = _State()
+
+
+def is_recording():
+    """True inside ``autograd.record()`` (and not inside ``pause()``)."""
+    return _state.recording
+
+
+def is_training():
+    """True when layers such as Dropout behave as in training."""
+    return _state.training
+
+
+def set_recording(is_record):
+    previous = is_recording()
+    _state.recording = bool(is_record)
+    return previous
+
+
+def set_training(train_mode):
+    previous = is_training()
+    _state.training = bool(train_mode)
+    return previous
+
+
+class _Scope:
+    """Sets recording and/or training mode for the body of a ``with`` block."""
+
+    def __init__(self, is_record, train_mode):
+        self._enter_record = is_record
+        self._enter_train = train_mode
+        self._prev = None
+
+    def __enter__(self):
+        self._prev = (is_recording(), is_training())
+        if self._enter_record is not None:
+            _state.recording = self._enter_record
+        if self._enter_train is not None:
+            _state.training = self._enter_train
+        return self
+
+    def __exit__(self, *exc):
+        _state.recording, _state.training = self._prev
+
+
+def record(train_mode=True):
+    """Record operations for differentiation.
+
+    >>> with autograd.record():
+    ...     loss = loss_fn(net(x), y)
+    >>> loss.backward()
+    """
+    return _Scope(True, train_mode)
+
+
+def pause(train_mode=False):
+    """Stop recording inside a ``record()`` block."""
+    return _Scope(False, train_mode)
+
+
+def train_mode():
+    """Layers behave as in training (Dropout active) without recording."""
+    return _Scope(None, True)
+
+
+def predict_mode():
+    """Layers behave as at inference, even inside ``record()``."""
+    return _Scope(None, False)
+
+
+def mark_variables(variables, gradients, grad_reqs="write"):
+    """Attach the given gradient buffers to the variables."""
+    if not isinstance(variables, (list, tuple)):
+        variables, gradients = [variables], [gradients]
+    if isinstance(grad_reqs, str):
+        grad_reqs = [grad_reqs] * len(variables)
+    for var, grad, req in zip(variables, gradients, grad_reqs):
+        var._node = None
+        var._grad = grad
+        var._grad_req = req
+
+
+def _needs_grad(array):
+    return array._node is not None or array._grad is not None
+
+
+def _topological_order(heads):
+    """Nodes reachable from heads, each after all of its inputs (iterative DFS)."""
+    order, seen = [], set()
+    stack = [(h, False) for h in heads]
+    while stack:
+        array, expanded = stack.pop()
+        key = id(array)
+        if expanded:
+            order.append(array)
+            continue
+        if key in seen:
+            continue
+        seen.add(key)
+        stack.append((array, True))
+        node = array._node
+        if node is not None:
+            for parent in node[0]:
+                if id(parent) not in seen and _needs_grad(parent):
+                    stack.append((parent, False))
+    return order
+
+
+def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
+    """Compute gradients of ``heads`` with respect to every array that called ``attach_grad``."""
+    if not isinstance(heads, (list, tuple)):
+        heads = [heads]
+        head_grads = [head_grads]
+    elif head_grads is None:
+        head_grads = [None] * len(heads)
+    grads = {}
+    for head, hg in zip(heads, head_grads):
+        if not _needs_grad(head):
+            raise MXNetErrorNoGraph(
+                "Cannot differentiate an array that was not computed inside autograd.record() "
+                "from arrays with attached gradients. Call attach_grad() on the inputs (Gluon "
+                "parameters do this when initialized) and compute inside `with autograd.record():`.")
+        if hg is None:
+            g = np.ones(head.shape, dtype=head.dtype)
+        else:
+            g = hg._data if hasattr(hg, "_data") else np.asarray(hg, dtype=head.dtype)
+            if g.shape != head.shape:
+                raise ValueError("head_grads shape %s does not match the head's shape %s"
+                                 % (g.shape, head.shape))
+        key = id(head)
+        grads[key] = grads[key] + g if key in grads else g
+
+    order = _topological_order(heads)
+    with _Scope(False, train_mode):
+        for array in reversed(order):
+            g = grads.pop(id(array), None)
+            if g is None:
+                continue
+            node = array._node
+            if node is None:
+                _write_leaf_grad(array, g)
+                continue
+            parents, fn = node
+            parent_grads = fn(g)
+            for parent, pg in zip(parents, parent_grads):
+                if pg is None or not _needs_grad(parent):
+                    continue
+                key = id(parent)
+                previous = grads.get(key)
+                grads[key] = pg if previous is None else previous + pg
+            if not retain_graph:
+                array._node = None
+
+
+def _write_leaf_grad(array, g):
+    req = array._grad_req
+    if req == "null" or array._grad is None:
+        return
+    buf = array._grad._data
+    if g.shape != buf.shape:  # internal invariant: ops un-broadcast their gradients
+        raise AssertionError("gradient shape %s for an array of shape %s" % (g.shape, buf.shape))
+    if req == "add":
+        buf += g
+    else:
+        np.copyto(buf, g)
+    array._grad._fresh = True
+
+
+class MXNetErrorNoGraph(RuntimeError):
+    """backward() was called on an array with no recorded history."""

@@ -1,0 +1,121 @@
+"""Losses (``gluon.loss``): each returns one value per sample, averaged over the other axes."""
+
+
+from .. import nd
+from ..ndarray import NDArray
+from .block import HybridBlock
+
+
+def _apply_weighting(loss, weight=None, sample_weight=None):
+    if sample_weight is not None:
+        loss = loss * sample_weight
+    if weight is not None and weight != 1:
+        loss = loss * weight
+    return loss
+
+
+def _reshape_like(label, pred):
+    return label if label.shape == pred.shape else label.reshape(pred.shape)
+
+
+class Loss(HybridBlock):
+    """Base class: ``weight`` scales the loss; ``batch_axis`` is kept, other axes averaged."""
+
+    def __init__(self, weight, batch_axis, **kwargs):
+        super().__init__(**kwargs)
+        self._weight = weight
+        self._batch_axis = batch_axis
+
+    def __repr__(self):
+        return "%s(batch_axis=%s, w=%s)" % (type(self).__name__, self._batch_axis, self._weight)
+
+    def _mean_per_sample(self, loss):
+        if loss.ndim <= 1:
+            return loss
+        return loss.mean(axis=self._batch_axis, exclude=True)
+
+
+class SoftmaxCrossEntropyLoss(Loss):
+    """Softmax then cross-entropy with integer class labels (or distributions).
+
+    >>> loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    >>> loss = loss_fn(net(data), label)      # shape (batch,)
+    """
+
+    def __init__(self, axis=-1, sparse_label=True, from_logits=False, weight=None,
+                 batch_axis=0, **kwargs):
+        super().__init__(weight, batch_axis, **kwargs)
+        self._axis = axis
+        self._sparse_label = sparse_label
+        self._from_logits = from_logits
+
+    def hybrid_forward(self, F, pred, label, sample_weight=None):
+        label = label if isinstance(label, NDArray) else nd.array(label)
+        if self._from_logits:
+            if self._sparse_label:
+                loss = -F.pick(pred, label, axis=self._axis, keepdims=True)
+            else:
+                loss = -(pred * _reshape_like(label, pred)).sum(axis=self._axis, keepdims=True)
+        else:
+            if pred.shape[:self._axis % pred.ndim] != label.shape[:self._axis % pred.ndim] \
+                    and self._sparse_label:
+                raise ValueError("SoftmaxCrossEntropyLoss: %d predictions but %d labels "
+                                 "(pred shape %s, label shape %s)"
+                                 % (pred.shape[0], label.shape[0] if label.shape else 1,
+                                    pred.shape, label.shape))
+            loss = F.softmax_cross_entropy(pred, label, axis=self._axis,
+                                           sparse_label=self._sparse_label)
+        loss = _apply_weighting(loss, self._weight, sample_weight)
+        return self._mean_per_sample(loss)
+
+
+SoftmaxCELoss = SoftmaxCrossEntropyLoss
+
+
+class L2Loss(Loss):
+    """``weight/2 * (pred - label)^2``, averaged per sample."""
+
+    def __init__(self, weight=1.0, batch_axis=0, **kwargs):
+        super().__init__(weight, batch_axis, **kwargs)
+
+    def hybrid_forward(self, F, pred, label, sample_weight=None):
+        label = _reshape_like(label if isinstance(label, NDArray) else nd.array(label), pred)
+        loss = F.square(label - pred)
+        loss = _apply_weighting(loss, self._weight / 2, sample_weight)
+        return self._mean_per_sample(loss)
+
+
+class L1Loss(Loss):
+    """``weight * |pred - label|``, averaged per sample."""
+
+    def __init__(self, weight=None, batch_axis=0, **kwargs):
+        super().__init__(weight, batch_axis, **kwargs)
+
+    def hybrid_forward(self, F, pred, label, sample_weight=None):
+        label = _reshape_like(label if isinstance(label, NDArray) else nd.array(label), pred)
+        loss = F.abs(label - pred)
+        loss = _apply_weighting(loss, self._weight, sample_weight)
+        return self._mean_per_sample(loss)
+
+
+class SigmoidBinaryCrossEntropyLoss(Loss):
+    """Binary cross-entropy on logits (or on probabilities with ``from_sigmoid=True``)."""
+
+    def __init__(self, from_sigmoid=False, weight=None, batch_axis=0, **kwargs):
+        super().__init__(weight, batch_axis, **kwargs)
+        self._from_sigmoid = from_sigmoid
+
+    def hybrid_forward(self, F, pred, label, sample_weight=None, pos_weight=None):
+        label = _reshape_like(label if isinstance(label, NDArray) else nd.array(label), pred)
+        if not self._from_sigmoid:
+            # relu(x) - x*z + log(1 + exp(-|x|)): stable for large |x|.
+            loss = F.relu(pred) - pred * label + F.softrelu(-F.abs(pred))
+        else:
+            eps = 1e-12
+            loss = -(F.log(pred + eps) * label + F.log(1.0 - pred + eps) * (1.0 - label))
+        loss = _apply_weighting(loss, self._weight, sample_weight)
+        return self._mean_per_sample(loss)
+
+
+SigmoidBCELoss = SigmoidBinaryCrossEntropyLoss
+

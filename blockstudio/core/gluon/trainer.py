@@ -1,0 +1,123 @@
+"""Trainer: applies an optimizer to a set of parameters after ``backward()``."""
+
+import numpy as np
+
+from .. import optimizer as opt
+from .parameter import Parameter, ParameterDict
+
+
+class Trainer:
+    """Updates parameters from their gradients.
+
+    ``step(batch_size)`` scales gradients by 1/batch_size, as Gluon does, so a loss summed
+    over the batch (one value per sample, then ``backward()``) gives a mean gradient.
+
+    >>> trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    >>> with autograd.record():
+    ...     loss = loss_fn(net(data), label)
+    >>> loss.backward()
+    >>> trainer.step(data.shape[0])
+    """
+
+    def __init__(self, params, optimizer, optimizer_params=None, kvstore="device",
+                 compression_params=None, update_on_kvstore=None):
+        if isinstance(params, (dict, ParameterDict)):
+            params = list(params.values())
+        if not isinstance(params, (list, tuple)):
+            raise ValueError("First argument must be a list or dict of Parameters, got %s."
+                             % type(params).__name__)
+        self._params = []
+        seen = set()
+        for param in params:
+            if not isinstance(param, Parameter):
+                raise ValueError("First argument must be a list or dict of Parameters, got a "
+                                 "list containing %s." % type(param).__name__)
+            if id(param) not in seen:
+                seen.add(id(param))
+                self._params.append(param)
+        optimizer_params = dict(optimizer_params or {})
+        self._scale = optimizer_params.pop("rescale_grad", 1.0)
+        self._optimizer = opt.create(optimizer, **optimizer_params)
+        self._states = {}
+
+    @property
+    def optimizer(self):
+        return self._optimizer
+
+    @property
+    def learning_rate(self):
+        return self._optimizer.learning_rate
+
+    def set_learning_rate(self, lr):
+        self._optimizer.set_learning_rate(lr)
+
+    def step(self, batch_size, ignore_stale_grad=False):
+        """One update, with gradients rescaled by 1/batch_size."""
+        self._optimizer.rescale_grad = self._scale / batch_size
+        self._update(ignore_stale_grad)
+
+    def allreduce_grads(self):
+        """Single device: nothing to reduce."""
+
+    def update(self, batch_size, ignore_stale_grad=False):
+        self.step(batch_size, ignore_stale_grad)
+
+    def _update(self, ignore_stale_grad):
+        optimizer = self._optimizer
+        optimizer.num_update += 1
+        for i, param in enumerate(self._params):
+            if param.grad_req == "null":
+                continue
+            data = param.data()
+            grad = data._grad
+            if not grad._fresh:
+                if ignore_stale_grad:
+                    continue
+                raise UserWarning(
+                    "Gradient of Parameter '%s' has not been updated by backward since the last "
+                    "step. This could mean a bug in your model that made it use only a subset of "
+                    "its parameters in this iteration. If that is intended, call "
+                    "step(batch_size, ignore_stale_grad=True) to skip those parameters."
+                    % param.name)
+            state = self._states.get(i, _MISSING)
+            if state is _MISSING:
+                state = self._states[i] = optimizer.create_state(i, data._data)
+            optimizer.update(i, data._data, grad._data, state, param.lr_mult, param.wd_mult)
+            grad._fresh = False
+
+    def save_states(self, fname):
+        """Save the optimizer's state (momentum, Adam moments, update count), atomically."""
+        from ..serialization import save_arrays
+        arrays = {"__num_update__": np.array(self._optimizer.num_update)}
+        for i, state in self._states.items():
+            if state is None:
+                continue
+            if isinstance(state, dict):
+                for key, value in state.items():
+                    arrays["%d.%s" % (i, key)] = np.asarray(value)
+            else:
+                arrays["%d" % i] = state
+        save_arrays(fname, arrays)
+
+    def load_states(self, fname):
+        """Load optimizer state saved by ``save_states`` for the same parameters."""
+        from ..serialization import load_arrays
+        arrays = load_arrays(fname)
+        states = {}
+        for key, value in arrays.items():
+            if key == "__num_update__":
+                continue
+            index, _, field = key.partition(".")
+            index = int(index)
+            if index >= len(self._params):
+                raise ValueError("Optimizer state in '%s' is for %d or more parameters, but this "
+                                 "Trainer has %d." % (fname, index + 1, len(self._params)))
+            if field:
+                states.setdefault(index, {})[field] = int(value) if field == "t" else value
+            else:
+                states[index] = value
+        self._states = states
+        self._optimizer.num_update = int(arrays.get("__num_update__", 0))
+
+
+_MISSING = object()

@@ -1,0 +1,404 @@
+"""NDArray: a numpy array with a context, a gradient buffer and a place in the autograd graph."""
+
+import numbers
+
+import numpy as np
+
+from .base import shape_str
+from .context import Context, cpu
+
+_CPU = cpu()
+
+
+class NDArray:
+    """An n-dimensional array, float32 by default, as in MXNet.
+
+    >>> x = nd.array([[1, 2], [3, 4]])
+    >>> x.attach_grad()
+    >>> with autograd.record():
+    ...     y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad        # 2 * x
+    """
+
+    __slots__ = ("_data", "_grad", "_grad_req", "_node", "_fresh", "__weakref__")
+    # Let numpy defer to our reflected operators (np_array + NDArray -> NDArray).
+    __array_priority__ = 1000.0
+
+    def __init__(self, data):
+        # Internal fast path: wraps ``data`` (a numpy array) without copying.
+        self._data = data
+        self._grad = None
+        self._grad_req = "null"
+        self._node = None
+        self._fresh = False
+
+    # ----- properties ---------------------------------------------------------
+    @property
+    def shape(self):
+        return self._data.shape
+
+    @property
+    def dtype(self):
+        return self._data.dtype.type
+
+    @property
+    def size(self):
+        return self._data.size
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    @property
+    def context(self):
+        return _CPU
+
+    ctx = context
+
+    @property
+    def stype(self):
+        return "default"
+
+    @property
+    def grad(self):
+        """The gradient buffer attached by ``attach_grad()``, or None."""
+        return self._grad
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    # ----- conversion ---------------------------------------------------------
+    def asnumpy(self):
+        """A numpy copy of the data."""
+        return self._data.copy()
+
+    def asscalar(self):
+        """The value of a one-element array as a Python/numpy scalar."""
+        if self._data.size != 1:
+            raise ValueError("asscalar() needs an array with exactly one element, "
+                             "this one has shape %s" % shape_str(self.shape))
+        return self._data.reshape(-1)[0]
+
+    def astype(self, dtype, copy=True):
+        dtype = np.dtype(dtype)
+        if not copy and dtype == self._data.dtype:
+            return self
+        from . import ops
+        return ops.cast(self, dtype)
+
+    def as_in_context(self, context):
+        Context(context).check_available()
+        return self
+
+    copyto_context = as_in_context
+
+    def copy(self):
+        from . import ops
+        return ops.copy(self)
+
+    def copyto(self, other):
+        if isinstance(other, NDArray):
+            np.copyto(other._data, self._data, casting="unsafe")
+            return other
+        Context(other).check_available()
+        return self.copy()
+
+    def detach(self):
+        return NDArray(self._data)
+
+    def wait_to_read(self):
+        return None
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    # ----- autograd -----------------------------------------------------------
+    def attach_grad(self, grad_req="write", stype=None):
+        """Allocate a gradient buffer; this array becomes a leaf of the graph."""
+        if grad_req not in ("write", "add", "null"):
+            raise ValueError("grad_req must be 'write', 'add' or 'null', got %r" % (grad_req,))
+        self._node = None
+        self._grad = NDArray(np.zeros_like(self._data))
+        self._grad_req = grad_req
+
+    def backward(self, out_grad=None, retain_graph=False, train_mode=True):
+        """Compute the gradient of this array with respect to the attached leaves."""
+        from . import autograd
+        autograd.backward([self], [out_grad], retain_graph=retain_graph, train_mode=train_mode)
+
+    # ----- printing -----------------------------------------------------------
+    def __repr__(self):
+        shape = "x".join("%d" % d for d in self.shape)
+        return "\n%s\n<NDArray %s @%s>" % (str(self._data), shape, self.context)
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of a 0-d NDArray")
+        return self.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __bool__(self):
+        if self._data.size == 1:
+            return bool(self._data.reshape(-1)[0])
+        if self._data.size == 0:
+            return False
+        raise ValueError("The truth value of an NDArray with more than one element is "
+                         "ambiguous. Use a.asnumpy().any() or .all().")
+
+    def __float__(self):
+        return float(self.asscalar())
+
+    def __int__(self):
+        return int(self.asscalar())
+
+    __hash__ = object.__hash__
+
+    # ----- arithmetic (implemented with gradients in ops.py) --------------------
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(self, other)
+
+    def __sub__(self, other):
+        return _ops.subtract(self, other)
+
+    def __rsub__(self, other):
+        return _ops.subtract(other, self)
+
+    def __mul__(self, other):
+        return _ops.multiply(self, other)
+
+    def __rmul__(self, other):
+        return _ops.multiply(self, other)
+
+    def __truediv__(self, other):
+        return _ops.divide(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.divide(other, self)
+
+    def __pow__(self, other):
+        return _ops.power(self, other)
+
+    def __rpow__(self, other):
+        return _ops.power(other, self)
+
+    def __neg__(self):
+        return _ops.negative(self)
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __iadd__(self, other):
+        self._inplace(np.add, other)
+        return self
+
+    def __isub__(self, other):
+        self._inplace(np.subtract, other)
+        return self
+
+    def __imul__(self, other):
+        self._inplace(np.multiply, other)
+        return self
+
+    def __itruediv__(self, other):
+        self._inplace(np.divide, other)
+        return self
+
+    def _inplace(self, ufunc, other):
+        value = other._data if isinstance(other, NDArray) else other
+        ufunc(self._data, value, out=self._data, casting="unsafe")
+
+    # Comparisons return 0/1 arrays of this array's dtype, as MXNet does (no gradient).
+    def __eq__(self, other):
+        return _ops.compare(np.equal, self, other)
+
+    def __ne__(self, other):
+        return _ops.compare(np.not_equal, self, other)
+
+    def __lt__(self, other):
+        return _ops.compare(np.less, self, other)
+
+    def __le__(self, other):
+        return _ops.compare(np.less_equal, self, other)
+
+    def __gt__(self, other):
+        return _ops.compare(np.greater, self, other)
+
+    def __ge__(self, other):
+        return _ops.compare(np.greater_equal, self, other)
+
+    def __getitem__(self, key):
+        return _ops.getitem(self, key)
+
+    def __setitem__(self, key, value):
+        if isinstance(key, NDArray):
+            key = key._data.astype(np.int64)
+        value = value._data if isinstance(value, NDArray) else value
+        self._data[key] = value
+
+    # ----- methods mirroring nd.* functions --------------------------------------
+    def reshape(self, *shape, **kwargs):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        shape = kwargs.pop("shape", shape)
+        if kwargs:
+            raise TypeError("reshape() got unexpected arguments %s" % sorted(kwargs))
+        return _ops.reshape(self, shape)
+
+    def reshape_like(self, other):
+        return _ops.reshape(self, other.shape)
+
+    def flatten(self):
+        return _ops.flatten(self)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _ops.transpose(self, axes or None)
+
+    def expand_dims(self, axis):
+        return _ops.expand_dims(self, axis)
+
+    def squeeze(self, axis=None):
+        return _ops.squeeze(self, axis)
+
+    def sum(self, axis=None, keepdims=False, exclude=False):
+        return _ops.sum(self, axis, keepdims, exclude)
+
+    def mean(self, axis=None, keepdims=False, exclude=False):
+        return _ops.mean(self, axis, keepdims, exclude)
+
+    def max(self, axis=None, keepdims=False, exclude=False):
+        return _ops.max(self, axis, keepdims, exclude)
+
+    def min(self, axis=None, keepdims=False, exclude=False):
+        return _ops.min(self, axis, keepdims, exclude)
+
+    def argmax(self, axis=None, keepdims=False):
+        return _ops.argmax(self, axis, keepdims)
+
+    def argmin(self, axis=None, keepdims=False):
+        return _ops.argmin(self, axis, keepdims)
+
+    def exp(self):
+        return _ops.exp(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def square(self):
+        return _ops.square(self)
+
+    def abs(self):
+        return _ops.abs(self)
+
+    def relu(self):
+        return _ops.relu(self)
+
+    def sigmoid(self):
+        return _ops.sigmoid(self)
+
+    def tanh(self):
+        return _ops.tanh(self)
+
+    def softmax(self, axis=-1):
+        return _ops.softmax(self, axis)
+
+    def log_softmax(self, axis=-1):
+        return _ops.log_softmax(self, axis)
+
+    def clip(self, a_min, a_max):
+        return _ops.clip(self, a_min, a_max)
+
+    def pick(self, index, axis=-1, keepdims=False):
+        return _ops.pick(self, index, axis, keepdims)
+
+    def dot(self, other, transpose_a=False, transpose_b=False):
+        return _ops.dot(self, other, transpose_a, transpose_b)
+
+    def one_hot(self, depth, on_value=1.0, off_value=0.0, dtype="float32"):
+        return _ops.one_hot(self, depth, on_value, off_value, dtype)
+
+    def zeros_like(self):
+        return NDArray(np.zeros_like(self._data))
+
+    def ones_like(self):
+        return NDArray(np.ones_like(self._data))
+
+
+def _as_nd(value, dtype=None):
+    """Wrap numbers and numpy arrays as NDArray constants."""
+    if isinstance(value, NDArray):
+        return value
+    return NDArray(np.asarray(value, dtype=dtype))
+
+
+def array(source_array, ctx=None, dtype=None):
+    """Create an array from any array-like, copying it. float32 unless ``dtype`` says otherwise.
+
+    >>> nd.array([[1, 2], [3, 4]])
+    """
+    if ctx is not None:
+        Context(ctx).check_available()
+    if isinstance(source_array, NDArray):
+        dtype = dtype or source_array.dtype
+        source_array = source_array._data
+    data = np.array(source_array, dtype=dtype or np.float32)
+    return NDArray(data)
+
+
+def _shape(shape):
+    if isinstance(shape, numbers.Integral):
+        return (int(shape),)
+    return tuple(int(d) for d in shape)
+
+
+def zeros(shape, ctx=None, dtype=None, **kwargs):
+    return NDArray(np.zeros(_shape(shape), dtype=dtype or np.float32))
+
+
+def ones(shape, ctx=None, dtype=None, **kwargs):
+    return NDArray(np.ones(_shape(shape), dtype=dtype or np.float32))
+
+
+def full(shape, val, ctx=None, dtype=None, **kwargs):
+    return NDArray(np.full(_shape(shape), val, dtype=dtype or np.float32))
+
+
+def empty(shape, ctx=None, dtype=None):
+    return NDArray(np.empty(_shape(shape), dtype=dtype or np.float32))
+
+
+def arange(start, stop=None, step=1.0, repeat=1, ctx=None, dtype=None):
+    data = np.arange(start, stop, step, dtype=dtype or np.float32)
+    if repeat > 1:
+        data = np.repeat(data, repeat)
+    return NDArray(data)
+
+
+def zeros_like(data):
+    return NDArray(np.zeros_like(data._data))
+
+
+def ones_like(data):
+    return NDArray(np.ones_like(data._data))
+
+
+def waitall():
+    """All computation is synchronous here; kept for Gluon code that calls it."""
+
+
+from . import ops as _ops  # noqa: E402  (ops needs NDArray defined first)

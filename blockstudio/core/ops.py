@@ -1,0 +1,371 @@
+"""Differentiable array operations: each forward computes with numpy and, right beside it,
+says how to carry the output's gradient back to its inputs.
+
+The helper ``_result(data, parents, backward)`` wraps the output and, while autograd records
+and some input needs a gradient, remembers ``backward``: a closure from the output gradient
+to a tuple of input gradients (None where an input gets none).
+"""
+
+import builtins
+
+import numpy as np
+
+from .autograd import _state
+from .ndarray import NDArray, _as_nd
+
+
+def _needs(array):
+    return array._node is not None or array._grad is not None
+
+
+def _result(data, parents, backward):
+    out = NDArray(data)
+    if _state.recording:
+        for p in parents:
+            if p._node is not None or p._grad is not None:
+                out._node = (parents, backward)
+                break
+    return out
+
+
+def _unbroadcast(grad, shape):
+    """Sum a gradient over the axes along which its input was broadcast."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, d in enumerate(shape) if d == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _operands(a, b):
+    """Both sides as NDArray; plain numbers take the array side's dtype (as numpy does)."""
+    if not isinstance(a, NDArray):
+        a = NDArray(np.asarray(a, dtype=b._data.dtype))
+    if not isinstance(b, NDArray):
+        b = NDArray(np.asarray(b, dtype=a._data.dtype))
+    return a, b
+
+
+# ----- elementwise binary ----------------------------------------------------------------
+
+def add(lhs, rhs):
+    a, b = _operands(lhs, rhs)
+    sa, sb = a.shape, b.shape
+    return _result(a._data + b._data, (a, b),
+                   lambda g: (_unbroadcast(g, sa), _unbroadcast(g, sb)))
+
+
+def subtract(lhs, rhs):
+    a, b = _operands(lhs, rhs)
+    sa, sb = a.shape, b.shape
+    return _result(a._data - b._data, (a, b),
+                   lambda g: (_unbroadcast(g, sa), _unbroadcast(-g, sb)))
+
+
+def multiply(lhs, rhs):
+    a, b = _operands(lhs, rhs)
+    x, y = a._data, b._data
+    return _result(x * y, (a, b),
+                   lambda g: (_unbroadcast(g * y, x.shape) if _needs(a) else None,
+                              _unbroadcast(g * x, y.shape) if _needs(b) else None))
+
+
+def divide(lhs, rhs):
+    a, b = _operands(lhs, rhs)
+    x, y = a._data, b._data
+    return _result(x / y, (a, b),
+                   lambda g: (_unbroadcast(g / y, x.shape) if _needs(a) else None,
+                              _unbroadcast(-g * x / (y * y), y.shape) if _needs(b) else None))
+
+
+def power(base, exponent):
+    a, b = _operands(base, exponent)
+    x, y = a._data, b._data
+    out = x ** y
+
+    def backward(g):
+        ga = _unbroadcast(g * y * x ** (y - 1), x.shape) if _needs(a) else None
+        gb = None
+        if _needs(b):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = _unbroadcast(np.where(x > 0, g * out * np.log(np.where(x > 0, x, 1)), 0),
+                                  y.shape)
+        return ga, gb
+    return _result(out, (a, b), backward)
+
+
+def maximum(lhs, rhs):
+    a, b = _operands(lhs, rhs)
+    x, y = a._data, b._data
+    mask = x >= y
+    return _result(np.maximum(x, y), (a, b),
+                   lambda g: (_unbroadcast(g * mask, x.shape), _unbroadcast(g * ~mask, y.shape)))
+
+
+def minimum(lhs, rhs):
+    a, b = _operands(lhs, rhs)
+    x, y = a._data, b._data
+    mask = x <= y
+    return _result(np.minimum(x, y), (a, b),
+                   lambda g: (_unbroadcast(g * mask, x.shape), _unbroadcast(g * ~mask, y.shape)))
+
+
+def compare(ufunc, lhs, rhs):
+    a, b = _operands(lhs, rhs)
+    return NDArray(ufunc(a._data, b._data).astype(a._data.dtype))
+
+
+# ----- elementwise unary -----------------------------------------------------------------
+
+def negative(a):
+    return _result(-a._data, (a,), lambda g: (-g,))
+
+
+def exp(a):
+    out = np.exp(a._data)
+    return _result(out, (a,), lambda g: (g * out,))
+
+
+def log(a):
+    x = a._data
+    return _result(np.log(x), (a,), lambda g: (g / x,))
+
+
+def sqrt(a):
+    out = np.sqrt(a._data)
+    return _result(out, (a,), lambda g: (g / (2 * out),))
+
+
+def square(a):
+    x = a._data
+    return _result(x * x, (a,), lambda g: (2 * g * x,))
+
+
+def abs(a):
+    x = a._data
+    return _result(np.abs(x), (a,), lambda g: (g * np.sign(x),))
+
+
+def relu(a):
+    out = np.maximum(a._data, 0)
+    return _result(out, (a,), lambda g: (g * (out > 0),))
+
+
+def sigmoid(a):
+    out = _sigmoid(a._data)
+    return _result(out, (a,), lambda g: (g * out * (1 - out),))
+
+
+def _sigmoid(x):
+    # exp of a negative number only, so large |x| neither overflows nor warns.
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
+
+
+def tanh(a):
+    out = np.tanh(a._data)
+    return _result(out, (a,), lambda g: (g * (1 - out * out),))
+
+
+def softrelu(a):
+    x = a._data
+    out = np.logaddexp(0, x).astype(x.dtype, copy=False)
+    return _result(out, (a,), lambda g: (g * _sigmoid(x),))
+
+
+def softsign(a):
+    x = a._data
+    denom = 1 + np.abs(x)
+    return _result(x / denom, (a,), lambda g: (g / (denom * denom),))
+
+
+def clip(a, a_min, a_max):
+    x = a._data
+    inside = (x >= a_min) & (x <= a_max)
+    return _result(np.clip(x, a_min, a_max), (a,), lambda g: (g * inside,))
+
+
+def cast(a, dtype):
+    src = a._data.dtype
+    return _result(a._data.astype(dtype), (a,), lambda g: (g.astype(src, copy=False),))
+
+
+def copy(a):
+    return _result(a._data.copy(), (a,), lambda g: (g,))
+
+
+# ----- shape ---------------------------------------------------------------------------
+
+def _mx_shape(src, shape):
+    """MXNet's reshape codes: 0 copies the input dimension, -1 infers one, -2 copies the rest."""
+    out = []
+    i = 0
+    for d in shape:
+        d = int(d)
+        if d == 0:
+            out.append(src[i])
+            i += 1
+        elif d == -2:
+            out.extend(src[i:])
+            i = len(src)
+        else:
+            out.append(d)
+            i += 1
+    return tuple(out)
+
+
+def reshape(a, shape):
+    src = a.shape
+    try:
+        data = a._data.reshape(_mx_shape(src, shape))
+    except ValueError:
+        raise ValueError("cannot reshape an array of shape %s (%d elements) into %s"
+                         % (src, a.size, tuple(shape))) from None
+    return _result(data, (a,), lambda g: (g.reshape(src),))
+
+
+def flatten(a):
+    src = a.shape
+    n = src[0] if src else 1
+    return _result(a._data.reshape(n, -1), (a,), lambda g: (g.reshape(src),))
+
+
+def transpose(a, axes=None):
+    inverse = None if axes is None else np.argsort(axes)
+    return _result(np.transpose(a._data, axes), (a,),
+                   lambda g: (np.transpose(g, inverse),))
+
+
+def expand_dims(a, axis):
+    src = a.shape
+    return _result(np.expand_dims(a._data, axis), (a,), lambda g: (g.reshape(src),))
+
+
+def squeeze(a, axis=None):
+    src = a.shape
+    return _result(np.squeeze(a._data, axis), (a,), lambda g: (g.reshape(src),))
+
+
+def getitem(a, key):
+    if isinstance(key, NDArray):
+        key = key._data.astype(np.int64)
+    elif isinstance(key, tuple):
+        key = tuple(k._data.astype(np.int64) if isinstance(k, NDArray) else k for k in key)
+    src = a._data
+
+    def backward(g):
+        full = np.zeros_like(src)
+        np.add.at(full, key, g)
+        return (full,)
+    data = src[key]
+    if not isinstance(data, np.ndarray):
+        data = np.asarray(data)
+    return _result(data, (a,), backward)
+
+
+def concat(*arrays, dim=1):
+    if not arrays:
+        raise ValueError("concat needs at least one array")
+    arrays = [_as_nd(x) for x in arrays]
+    sizes = np.cumsum([x.shape[dim] for x in arrays])[:-1]
+    return _result(np.concatenate([x._data for x in arrays], axis=dim), tuple(arrays),
+                   lambda g: tuple(np.split(g, sizes, axis=dim)))
+
+
+def stack(*arrays, axis=0):
+    arrays = [_as_nd(x) for x in arrays]
+    n = len(arrays)
+    return _result(np.stack([x._data for x in arrays], axis=axis), tuple(arrays),
+                   lambda g: tuple(np.squeeze(p, axis) for p in np.split(g, n, axis=axis)))
+
+
+# ----- reductions ----------------------------------------------------------------------
+
+def _axes(ndim, axis, exclude):
+    if axis is None:
+        axes = tuple(range(ndim))
+    elif isinstance(axis, (tuple, list)):
+        axes = tuple(int(x) % ndim for x in axis)
+    else:
+        axes = (int(axis) % ndim,)
+    if exclude:
+        axes = tuple(i for i in range(ndim) if i not in axes)
+    return axes
+
+
+def _restore(g, shape, axes, keepdims):
+    """Give a reduced gradient back the reduced axes, so it broadcasts over the input."""
+    if not keepdims:
+        g = np.expand_dims(g, axes) if axes else g
+    return g
+
+
+def sum(a, axis=None, keepdims=False, exclude=False):
+    x = a._data
+    axes = _axes(x.ndim, axis, exclude)
+    out = np.asarray(x.sum(axis=axes, keepdims=keepdims))
+    return _result(out, (a,),
+                   lambda g: (np.broadcast_to(_restore(g, x.shape, axes, keepdims), x.shape),))
+
+
+def mean(a, axis=None, keepdims=False, exclude=False):
+    x = a._data
+    axes = _axes(x.ndim, axis, exclude)
+    count = int(np.prod([x.shape[i] for i in axes])) if axes else 1
+    out = np.asarray(x.mean(axis=axes, keepdims=keepdims))
+    return _result(out, (a,),
+                   lambda g: (np.broadcast_to(_restore(g, x.shape, axes, keepdims) / count,
+                                              x.shape),))
+
+
+def _extreme(reduce, a, axis, keepdims, exclude):
+    x = a._data
+    axes = _axes(x.ndim, axis, exclude)
+    kept = reduce(x, axis=axes, keepdims=True)
+    out = kept if keepdims else np.asarray(kept.reshape([d for i, d in enumerate(x.shape)
+                                                          if i not in axes]))
+
+    def backward(g):
+        # Ties share the gradient equally, so its sum is unchanged.
+        mask = (x == kept)
+        count = mask.sum(axis=axes, keepdims=True)
+        return (mask * (_restore(g, x.shape, axes, keepdims) / count),)
+    return _result(out, (a,), backward)
+
+
+def max(a, axis=None, keepdims=False, exclude=False):
+    return _extreme(np.max, a, axis, keepdims, exclude)
+
+
+def min(a, axis=None, keepdims=False, exclude=False):
+    return _extreme(np.min, a, axis, keepdims, exclude)
+
+
+def argmax(a, axis=None, keepdims=False):
+    # MXNet returns indices as floats of the input's dtype; no gradient flows.
+    out = np.argmax(a._data, axis=axis, keepdims=keepdims)
+    return NDArray(np.asarray(out).astype(a._data.dtype))
+
+
+def argmin(a, axis=None, keepdims=False):
+    out = np.argmin(a._data, axis=axis, keepdims=keepdims)
+    return NDArray(np.asarray(out).astype(a._data.dtype))
+
+
+def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32"):
+    idx = indices._data.astype(np.int64)
+    out = np.full(idx.shape + (int(depth),), off_value, dtype=dtype)
+    valid = (idx >= 0) & (idx < depth)
+    np.put_along_axis(out, np.where(valid, idx, 0)[..., None],
+                      np.where(valid, on_value, off_value)[..., None].astype(dtype), axis=-1)
+    return NDArray(out)
+
+
+from .nn_ops import (dot, batch_dot, softmax, log_softmax, pick,  # noqa: E402,F401
+                     FullyConnected, Activation, Dropout, softmax_cross_entropy)
+
+_builtin_max = builtins.max

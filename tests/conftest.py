@@ -1,0 +1,40 @@
+"""Shared test setup: one BLAS thread (small matrices run far slower with more on this
+kind of machine), fresh block names per test, a seeded engine, and where real data lives."""
+
+import os
+from pathlib import Path
+
+import pytest
+from threadpoolctl import threadpool_limits
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+DATASETS = SHARED / "datasets"
+FIXTURES = SHARED / "fixtures"
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_limits = threadpool_limits(1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_engine_state():
+    """Each test starts counting block names at 0 and draws from the same random stream."""
+    from blockstudio.core import random as mxrandom
+    from blockstudio.core.name import NameManager
+    mxrandom.seed(0)
+    with NameManager():
+        yield
+
+
+@pytest.fixture
+def mnist_dir():
+    path = DATASETS / "mnist"
+    if not (path / "train-images-idx3-ubyte.gz").exists():
+        pytest.fail("real MNIST is expected at %s (../shared/datasets/mnist beside the repo)"
+                    % path)
+    return path
+
+
+@pytest.fixture
+def fixtures_dir():
+    return FIXTURES

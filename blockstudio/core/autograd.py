@@ -5,7 +5,9 @@ leaves on its output a node: the input arrays and a closure that maps the output
 to the inputs' gradients. ``backward`` walks those nodes in reverse topological order.
 """
 
+import itertools
 import threading
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -16,6 +18,9 @@ class _State(threading.local):
 
 
 _state = _State()
+
+# Creation order of recorded arrays; backward visits them newest first.
+_sequence = itertools.count(1)
 
 
 def is_recording():
@@ -97,42 +102,21 @@ def mark_variables(variables, gradients, grad_reqs="write"):
         var._grad_req = req
 
 
-def _needs_grad(array):
-    return array._node is not None or array._grad is not None
-
-
-def _topological_order(heads):
-    """Nodes reachable from heads, each after all of its inputs (iterative DFS)."""
-    order, seen = [], set()
-    stack = [(h, False) for h in heads]
-    while stack:
-        array, expanded = stack.pop()
-        key = id(array)
-        if expanded:
-            order.append(array)
-            continue
-        if key in seen:
-            continue
-        seen.add(key)
-        stack.append((array, True))
-        node = array._node
-        if node is not None:
-            for parent in node[0]:
-                if id(parent) not in seen and _needs_grad(parent):
-                    stack.append((parent, False))
-    return order
-
-
 def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
-    """Compute gradients of ``heads`` with respect to every array that called ``attach_grad``."""
+    """Compute gradients of ``heads`` with respect to every array that called ``attach_grad``.
+
+    Intermediate arrays are visited newest first (their creation number ``_seq``): every
+    consumer of an array was created after it, so its gradient is complete when popped.
+    Leaves collect their gradients and are written at the end.
+    """
     if not isinstance(heads, (list, tuple)):
         heads = [heads]
         head_grads = [head_grads]
     elif head_grads is None:
         head_grads = [None] * len(heads)
-    grads = {}
+    grads, leaf_grads, heap, given = {}, {}, [], set()
     for head, hg in zip(heads, head_grads):
-        if not _needs_grad(head):
+        if head._node is None and head._grad is None:
             raise MXNetErrorNoGraph(
                 "Cannot differentiate an array that was not computed inside autograd.record() "
                 "from arrays with attached gradients. Call attach_grad() on the inputs (Gluon "
@@ -144,43 +128,56 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
             if g.shape != head.shape:
                 raise ValueError("head_grads shape %s does not match the head's shape %s"
                                  % (g.shape, head.shape))
-        key = id(head)
-        grads[key] = grads[key] + g if key in grads else g
+            given.add(id(g))
+        _accumulate(head, g, grads, leaf_grads, heap)
 
-    order = _topological_order(heads)
     with _Scope(False, train_mode):
-        for array in reversed(order):
-            g = grads.pop(id(array), None)
-            if g is None:
-                continue
-            node = array._node
-            if node is None:
-                _write_leaf_grad(array, g)
-                continue
-            parents, fn = node
-            parent_grads = fn(g)
-            for parent, pg in zip(parents, parent_grads):
-                if pg is None or not _needs_grad(parent):
-                    continue
-                key = id(parent)
-                previous = grads.get(key)
-                grads[key] = pg if previous is None else previous + pg
+        while heap:
+            _, key, array = heappop(heap)
+            g = grads.pop(key)
+            parents, fn = array._node
+            for parent, pg in zip(parents, fn(g)):
+                if pg is not None and (parent._node is not None or parent._grad is not None):
+                    _accumulate(parent, pg, grads, leaf_grads, heap)
             if not retain_graph:
                 array._node = None
+    for array, g in leaf_grads.values():
+        _write_leaf_grad(array, g, given)
 
 
-def _write_leaf_grad(array, g):
-    req = array._grad_req
-    if req == "null" or array._grad is None:
+def _accumulate(array, g, grads, leaf_grads, heap):
+    key = id(array)
+    if array._node is None:
+        previous = leaf_grads.get(key)
+        leaf_grads[key] = (array, g if previous is None else previous[1] + g)
         return
-    buf = array._grad._data
+    previous = grads.get(key)
+    if previous is None:
+        grads[key] = g
+        heappush(heap, (-array._seq, key, array))
+    else:
+        grads[key] = previous + g
+
+
+def _write_leaf_grad(array, g, adopted):
+    req = array._grad_req
+    grad = array._grad
+    if req == "null" or grad is None:
+        return
+    buf = grad._data
     if g.shape != buf.shape:  # internal invariant: ops un-broadcast their gradients
         raise AssertionError("gradient shape %s for an array of shape %s" % (g.shape, buf.shape))
     if req == "add":
         buf += g
+    elif (g.base is None and g.dtype == buf.dtype and id(g) not in adopted
+          and g.flags.c_contiguous and g.flags.writeable):
+        # Take the freshly computed array instead of copying it (a weight's gradient is
+        # as large as the weight). Anyone holding ``x.grad`` sees it: same NDArray object.
+        adopted.add(id(g))
+        grad._data = g
     else:
         np.copyto(buf, g)
-    array._grad._fresh = True
+    grad._fresh = True
 
 
 class MXNetErrorNoGraph(RuntimeError):

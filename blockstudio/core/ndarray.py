@@ -21,7 +21,7 @@ class NDArray:
     >>> x.grad        # 2 * x
     """
 
-    __slots__ = ("_data", "_grad", "_grad_req", "_node", "_fresh", "__weakref__")
+    __slots__ = ("_data", "_grad", "_grad_req", "_node", "_seq", "_fresh", "__weakref__")
     # Let numpy defer to our reflected operators (np_array + NDArray -> NDArray).
     __array_priority__ = 1000.0
 
@@ -31,6 +31,7 @@ class NDArray:
         self._grad = None
         self._grad_req = "null"
         self._node = None
+        self._seq = 0
         self._fresh = False
 
     # ----- properties ---------------------------------------------------------

@@ -10,7 +10,7 @@ import builtins
 
 import numpy as np
 
-from .autograd import _state
+from .autograd import _sequence, _state
 from .ndarray import NDArray, _as_nd
 
 
@@ -24,6 +24,7 @@ def _result(data, parents, backward):
         for p in parents:
             if p._node is not None or p._grad is not None:
                 out._node = (parents, backward)
+                out._seq = next(_sequence)
                 break
     return out
 

@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from contextlib import redirect_stdout
 
-from .. import autograd, initializer as _init
+from .. import autograd, initializer as _init, nd
 from ..base import DeferredInitializationError
 from ..name import NameManager
 from .parameter import Parameter, ParameterDict, _assign_loaded
@@ -327,7 +327,6 @@ class HybridBlock(Block):
         super().hybridize(active, **kwargs)
 
     def forward(self, x, *args):
-        from .. import nd
         try:
             params = {k: p.data() for k, p in self._reg_params.items()}
         except DeferredInitializationError:

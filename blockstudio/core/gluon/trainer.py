@@ -66,10 +66,12 @@ class Trainer:
         optimizer = self._optimizer
         optimizer.num_update += 1
         for i, param in enumerate(self._params):
-            if param.grad_req == "null":
-                continue
-            data = param.data()
+            data = param._data
+            if data is None:
+                param.data()  # raises the helpful "not initialized" error
             grad = data._grad
+            if grad is None:  # grad_req 'null': frozen
+                continue
             if not grad._fresh:
                 if ignore_stale_grad:
                     continue

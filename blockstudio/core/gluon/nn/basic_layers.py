@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from ...nn_ops import _dense
 from ..block import Block, HybridBlock, _indent
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "softrelu", "softsign")
@@ -119,11 +120,11 @@ class Dense(HybridBlock):
                 "%s. Set in_units=%d, or in_units=0 to infer it from the data."
                 % (self.name, weight.shape[1], tuple(weight.shape), features, tuple(x.shape),
                    features))
-        out = F.FullyConnected(x, weight, bias, num_hidden=self._units, no_bias=bias is None,
-                               flatten=self._flatten)
-        if self.act is not None:
-            out = self.act(out)
-        return out
+        act = self.act
+        if act is not None and (act._forward_hooks or act._forward_pre_hooks):
+            # Someone watches the activation block (e.g. summary()): call it as a block.
+            return act(_dense(x, weight, bias, self._flatten, None))
+        return _dense(x, weight, bias, self._flatten, act._act_type if act is not None else None)
 
     def __repr__(self):
         shape = self.weight.shape

@@ -1,7 +1,6 @@
 """MNIST / Fashion-MNIST: the real files, where they are looked for, and every way a file can be bad."""
 
 import gzip
-import os
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +12,6 @@ from blockstudio.core.gluon.data import DataLoader
 from blockstudio.core.gluon.data.vision import (DatasetFileError, DatasetNotFoundError, FashionMNIST, MNIST,
                                                 find_mnist_folder, read_idx)
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
-REAL_MNIST = SHARED / "mnist"
-needs_real = pytest.mark.skipif(not (REAL_MNIST / "t10k-images-idx3-ubyte.gz").exists(),
-                                reason="../shared/datasets/mnist is not beside the repository")
 
 
 @pytest.fixture(autouse=True)
@@ -221,9 +216,8 @@ def test_failed_download_is_reported_with_the_search(tmp_path):
 
 # ----- the real files -----------------------------------------------------------------------------
 
-@needs_real
-def test_real_mnist_test_split():
-    ds = MNIST(root=REAL_MNIST, train=False)
+def test_real_mnist_test_split(mnist_dir):
+    ds = MNIST(root=mnist_dir, train=False)
     assert len(ds) == 10000
     data, label = ds[0]
     assert data.shape == (28, 28, 1) and data.dtype == np.uint8 and isinstance(label, np.int32)
@@ -231,13 +225,12 @@ def test_real_mnist_test_split():
     assert np.bincount(ds._label, minlength=10).min() > 800
 
 
-@needs_real
-def test_real_mnist_train_epoch_through_the_loader(monkeypatch):
-    monkeypatch.setenv("BLOCKSTUDIO_DATA", str(SHARED))
+def test_real_mnist_train_epoch_through_the_loader(mnist_dir, monkeypatch):
+    monkeypatch.setenv("BLOCKSTUDIO_DATA", str(mnist_dir.parent))
     def transform(data, label):
         return data.astype(np.float32) / 255, label.astype(np.float32)
     ds = MNIST(train=True, transform=transform)
-    assert ds.root == str(REAL_MNIST.resolve()) or Path(ds.root).resolve() == REAL_MNIST.resolve()
+    assert Path(ds.root).resolve() == mnist_dir.resolve()
     mx_random.seed(3)
     loader = DataLoader(ds, 64, shuffle=True)
     count, label_sum, first = 0, 0.0, None
@@ -252,9 +245,8 @@ def test_real_mnist_train_epoch_through_the_loader(monkeypatch):
     assert label_sum == float(ds._label.sum())
 
 
-@needs_real
-def test_real_fashion_mnist_test_split(monkeypatch):
-    monkeypatch.setenv("BLOCKSTUDIO_DATA", str(SHARED))
+def test_real_fashion_mnist_test_split(mnist_dir, monkeypatch):
+    monkeypatch.setenv("BLOCKSTUDIO_DATA", str(mnist_dir.parent))
     ds = FashionMNIST(train=False)
     assert len(ds) == 10000 and int(ds[0][1]) == 9               # an ankle boot
     assert Path(ds.root).name == "fashion-mnist"

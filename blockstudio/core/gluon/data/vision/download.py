@@ -100,7 +100,7 @@ class _ChecksumError(Exception):
 
 def _download(url, dest, md5, filename, progress):
     if not url.lower().startswith(("http://", "https://", "file:")):
-        raise ValueError(f"unsupported URL scheme (use http://, https:// or file:)")
+        raise ValueError("unsupported URL scheme (mirrors must be http://, https:// or file: URLs)")
     request = urllib.request.Request(url, headers={"User-Agent": "blockstudio"})
     with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
         length = response.headers.get("Content-Length")
@@ -133,5 +133,5 @@ def _reason(err):
     if isinstance(err, urllib.error.URLError):
         return f"unreachable ({err.reason})"
     if isinstance(err, http.client.IncompleteRead):
-        return f"the connection closed early ({len(err.partial)} bytes received, {err.expected} more expected)"
+        return f"the connection closed early ({len(err.partial)} bytes into the last read)"
     return str(err) or type(err).__name__

@@ -98,7 +98,10 @@ class DataLoader:
 
     def __iter__(self):
         checked = False
-        for indices in self._batch_sampler:
+        # Our BatchSampler can hand over index arrays, sparing a list round trip per batch.
+        sampler = self._batch_sampler
+        batches = sampler._iter_arrays() if isinstance(sampler, BatchSampler) else iter(sampler)
+        for indices in batches:
             if self._vectorized is False:
                 yield self._per_sample(indices)
             elif not checked:
@@ -116,11 +119,15 @@ class DataLoader:
 
     def _per_sample(self, indices):
         dataset = self._dataset
+        if isinstance(indices, np.ndarray):
+            indices = indices.tolist()           # datasets get Python ints, as in Gluon
         return self._batchify_fn([dataset[i] for i in indices])
 
     def _whole_batch(self, indices):
         try:
-            item = self._dataset._get_batch(np.asarray(indices, dtype=np.intp))
+            if not isinstance(indices, np.ndarray):
+                indices = np.asarray(indices, dtype=np.intp)
+            item = self._dataset._get_batch(indices)
             if item is None:
                 return None
             return _as_batch(item)

@@ -123,16 +123,21 @@ class BatchSampler(Sampler):
         self._prev = []
 
     def __iter__(self):
+        for batch in self._iter_arrays():
+            yield batch.tolist() if isinstance(batch, np.ndarray) else batch
+
+    def _iter_arrays(self):
+        """The batches, as int arrays when the sampler can give its epoch as one (lists otherwise)."""
         epoch = getattr(self._sampler, "_epoch_indices", lambda: None)()
         if epoch is None:
             yield from self._iter_slow()
             return
-        order = np.concatenate([np.asarray(self._prev, dtype=np.int64), epoch]) if self._prev else epoch
-        self._prev = []
+        prev, self._prev = self._prev, []
+        order = np.concatenate([np.asarray(prev, dtype=np.intp), epoch]) if prev else epoch
         size = self._batch_size
         full = len(order) // size * size
         for start in range(0, full, size):
-            yield order[start:start + size].tolist()
+            yield order[start:start + size]
         yield from self._finish(order[full:].tolist())
 
     def _iter_slow(self):

@@ -180,6 +180,15 @@ def test_environment_variable_then_user_folder(tmp_path, monkeypatch):
     assert len(MNIST(train=False, download=False)) == 9
 
 
+def test_user_folder_without_platformdirs(tmp_path, monkeypatch):
+    import sys
+    from blockstudio.core.gluon.data.vision import default_data_folder
+    monkeypatch.setitem(sys.modules, "platformdirs", None)      # core must work with numpy alone
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert default_data_folder() == str(tmp_path / ".local" / "share" / "blockstudio" / "datasets")
+
+
 def test_find_mnist_folder(tmp_path, monkeypatch):
     assert find_mnist_folder("mnist") is None
     write_split(tmp_path / "env" / "fashion-mnist", split="t10k")

@@ -25,6 +25,8 @@ class MNIST(Dataset):
     (the folder holding them, or one holding a ``mnist/`` subfolder); without ``root``, in
     ``$BLOCKSTUDIO_DATA/mnist`` and then the user's data folder. Missing files are downloaded into the
     first of those folders unless ``download=False``; ``progress(filename, done, total)`` reports bytes.
+    The pixels are shared, read-only, between datasets opened on the same files: a transform returns
+    new arrays (as the tutorial's does) rather than writing into the one it is given.
 
     >>> def transform(data, label):
     ...     return data.astype(np.float32) / 255, label.astype(np.float32)

@@ -22,8 +22,8 @@ class NDArray:
     """
 
     __slots__ = ("_data", "_grad", "_grad_req", "_node", "_seq", "_fresh", "__weakref__")
-    # Let numpy defer to our reflected operators (np_array + NDArray -> NDArray).
-    __array_priority__ = 1000.0
+    # numpy defers to our reflected operators: np_array + NDArray gives an NDArray.
+    __array_ufunc__ = None
 
     def __init__(self, data):
         # Internal fast path: wraps ``data`` (a numpy array) without copying.

@@ -19,6 +19,8 @@ def _needs(array):
 
 
 def _result(data, parents, backward):
+    if type(data) is not np.ndarray:  # numpy gives scalars for 0-d results; keep arrays
+        data = np.asarray(data)
     out = NDArray(data)
     if _state.recording:
         for p in parents:
@@ -301,14 +303,22 @@ def _axes(ndim, axis, exclude):
 def _restore(g, shape, axes, keepdims):
     """Give a reduced gradient back the reduced axes, so it broadcasts over the input."""
     if not keepdims:
-        g = np.expand_dims(g, axes) if axes else g
+        g = np.expand_dims(g.reshape([d for i, d in enumerate(shape) if i not in axes]), axes) \
+            if axes else g
     return g
+
+
+def _reduced(out, ndim, axes, keepdims):
+    """MXNet 1.x gives a reduction over every axis shape (1,), not a 0-d array."""
+    if not keepdims and len(axes) == ndim:
+        return np.asarray(out).reshape(1)
+    return np.asarray(out)
 
 
 def sum(a, axis=None, keepdims=False, exclude=False):
     x = a._data
     axes = _axes(x.ndim, axis, exclude)
-    out = np.asarray(x.sum(axis=axes, keepdims=keepdims))
+    out = _reduced(x.sum(axis=axes, keepdims=keepdims), x.ndim, axes, keepdims)
     return _result(out, (a,),
                    lambda g: (np.broadcast_to(_restore(g, x.shape, axes, keepdims), x.shape),))
 
@@ -317,7 +327,7 @@ def mean(a, axis=None, keepdims=False, exclude=False):
     x = a._data
     axes = _axes(x.ndim, axis, exclude)
     count = int(np.prod([x.shape[i] for i in axes])) if axes else 1
-    out = np.asarray(x.mean(axis=axes, keepdims=keepdims))
+    out = _reduced(x.mean(axis=axes, keepdims=keepdims), x.ndim, axes, keepdims)
     return _result(out, (a,),
                    lambda g: (np.broadcast_to(_restore(g, x.shape, axes, keepdims) / count,
                                               x.shape),))
@@ -327,8 +337,8 @@ def _extreme(reduce, a, axis, keepdims, exclude):
     x = a._data
     axes = _axes(x.ndim, axis, exclude)
     kept = reduce(x, axis=axes, keepdims=True)
-    out = kept if keepdims else np.asarray(kept.reshape([d for i, d in enumerate(x.shape)
-                                                          if i not in axes]))
+    out = kept if keepdims else _reduced(
+        kept.reshape([d for i, d in enumerate(x.shape) if i not in axes]), x.ndim, axes, False)
 
     def backward(g):
         # Ties share the gradient equally, so its sum is unchanged.

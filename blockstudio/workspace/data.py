@@ -1,0 +1,97 @@
+"""Where the app finds MNIST, and the batch that "Pass one batch" sends through the network.
+
+Search order: the project's ``data_dir`` setting, ``$BLOCKSTUDIO_DATA``, ``../shared/datasets``
+beside a source checkout, then the user's data folder. The app never downloads behind the
+user's back: without files, "Pass one batch" uses random numbers of the input's shape.
+
+>>> find_data_folder("mnist")                                     # doctest: +SKIP
+'/work/shared/datasets/mnist'
+"""
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+ENV_DATA = "BLOCKSTUDIO_DATA"
+
+
+def checkout_datasets_folder():
+    """``<checkout>/../shared/datasets`` when running from a source checkout (it may not exist)."""
+    repo_root = Path(__file__).resolve().parents[2]
+    return repo_root.parent / "shared" / "datasets"
+
+
+def candidate_roots(data_dir=None):
+    """The roots searched, in order, as ``(folder, why)`` pairs."""
+    from blockstudio.core.gluon.data.vision.locate import default_data_folder
+
+    roots = []
+    if data_dir:
+        roots.append((os.path.expanduser(data_dir), "the project's data folder setting"))
+    if os.environ.get(ENV_DATA):
+        roots.append((os.path.expanduser(os.environ[ENV_DATA]), f"${ENV_DATA}"))
+    roots.append((str(checkout_datasets_folder()), "the shared datasets beside the source checkout"))
+    roots.append((default_data_folder(), "the user data folder"))
+    return roots
+
+
+def find_data_folder(dataset="mnist", data_dir=None):
+    """The folder holding all four files of ``dataset``, or None when none of the roots has them."""
+    from blockstudio.core.gluon.data.vision import find_mnist_folder
+
+    for root, _ in candidate_roots(data_dir):
+        if os.path.isdir(root):
+            folder = find_mnist_folder(dataset, root=root)
+            if folder:
+                return folder
+    return None
+
+
+def not_found_message(dataset="mnist", data_dir=None):
+    title = "Fashion-MNIST" if dataset == "fashion-mnist" else "MNIST"
+    looked = "; ".join(f"{root} ({why})" for root, why in candidate_roots(data_dir))
+    return (f"{title} files not found (looked in: {looked}). Set the data folder in the training settings "
+            f"to a folder holding the four {title} .gz files, or set ${ENV_DATA}.")
+
+
+def dataset_class(dataset):
+    from blockstudio.core.gluon.data import vision
+
+    return vision.FashionMNIST if dataset == "fashion-mnist" else vision.MNIST
+
+
+def transform(data, label):
+    """The tutorial's transform: pixels to float32 in [0, 1], labels to float32."""
+    return data.astype(np.float32) / 255, label.astype(np.float32)
+
+
+_test_images = {}
+
+
+def sample_batch(input_shape, dataset="mnist", data_dir=None):
+    """``(NDArray batch, description)``: the first test images when found, else random numbers.
+
+    Real images are used when the input holds as many values per sample as an image (784),
+    reshaped to the input shape.
+    """
+    from blockstudio.core import nd
+    from blockstudio.core import random as core_random
+
+    batch, per_sample = input_shape[0], math.prod(input_shape[1:])
+    folder = find_data_folder(dataset, data_dir) if per_sample == 28 * 28 else None
+    if folder is not None:
+        key = (folder, dataset)
+        if key not in _test_images:
+            test = dataset_class(dataset)(root=folder, train=False, download=False)
+            _test_images[key] = test
+        test = _test_images[key]
+        count = min(batch, len(test))
+        images = np.stack([test[i][0].asnumpy() for i in range(count)]).astype(np.float32) / 255
+        name = "Fashion-MNIST" if dataset == "fashion-mnist" else "MNIST"
+        shape = (count,) + tuple(input_shape[1:])
+        return nd.array(images.reshape(shape)), f"{count} {name} test images from {folder}"
+    values = core_random.get_generator().uniform(0.0, 1.0, size=tuple(input_shape)).astype(np.float32)
+    why = "MNIST not found" if per_sample == 28 * 28 else f"the input is not 28x28 images ({per_sample} values)"
+    return nd.array(values), f"random numbers of shape {tuple(input_shape)} ({why})"

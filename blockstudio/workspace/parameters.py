@@ -1,0 +1,95 @@
+"""Saving and loading a network's parameters, checked so that a bad file changes nothing.
+
+Files are the core's: ``save_parameters`` writes ``.npz`` keyed by place in the network
+(``0.weight``, ``2.bias``), and ``load_parameters`` reads those and MXNet 1.x ``.params``.
+A load goes into a freshly built network that is only adopted once every parameter fits
+and one forward pass runs, so the open network is never left half-loaded.
+
+>>> net = load_checked(doc, "mlp.parameters.npz")                # doctest: +SKIP
+"""
+
+import os
+
+import numpy as np
+
+from blockstudio.workspace.errors import ParameterLoadError
+
+
+def save(net, path):
+    """Write ``net``'s parameters to ``path`` (kept exactly as named); every shape must be known."""
+    pending = [p.name for p in net.collect_params().values() if 0 in p.shape or p._data is None]
+    if pending:
+        raise ValueError(f"Cannot save parameters: {', '.join(pending)} "
+                         f"{'has' if len(pending) == 1 else 'have'} no values yet (shape still unknown). "
+                         f"Pass one batch or train first.")
+    net.save_parameters(os.fspath(path))
+
+
+def structural_shapes(net):
+    """``{"0.weight": shape, ...}``: the keys ``save_parameters`` writes, with declared shapes (0 = any)."""
+    return {key: tuple(param.shape) for key, param in net._collect_params_with_prefix().items()}
+
+
+def check_arrays(net, arrays, where):
+    """Raise ParameterLoadError listing every missing, unexpected and mis-shaped parameter."""
+    expected = structural_shapes(net)
+    if arrays and not any("." in key for key in arrays):
+        # Saved by ParameterDict.save: full names such as sequential0_dense0_weight.
+        expected = {name: tuple(p.shape) for name, p in net.collect_params().items()}
+    missing = [key for key in expected if key not in arrays]
+    unexpected = [key for key in arrays if key not in expected]
+    mismatched, details = [], []
+    for key, want in expected.items():
+        if key in arrays:
+            got = tuple(arrays[key].shape)
+            if len(got) != len(want) or any(w not in (0, g) for w, g in zip(want, got)):
+                mismatched.append(key)
+                shown = str(want).replace("(0,", "(?,").replace(" 0,", " ?,").replace(" 0)", " ?)")
+                details.append(f"{key}: the network expects {shown}, the file has {got}")
+    if not (missing or unexpected or mismatched):
+        return
+    lines = [f"The parameters in {where} do not fit this network:"]
+    if missing:
+        lines.append(f"  missing from the file: {', '.join(missing)}")
+    if unexpected:
+        lines.append(f"  in the file but not in the network: {', '.join(unexpected)}")
+    if mismatched:
+        lines.append("  wrong shape: " + "; ".join(details))
+    lines.append("Nothing was changed. Load a file saved from this same architecture "
+                 "(same layers in the same order, same units).")
+    raise ParameterLoadError("\n".join(lines), missing, unexpected, mismatched)
+
+
+def load_checked(doc, path):
+    """A new core network for ``doc`` holding the values in ``path``; raises ParameterLoadError.
+
+    Also a missing or unreadable file raises ParameterLoadError, with the core's reason.
+    """
+    from blockstudio.core import nd
+    from blockstudio.core.serialization import load_arrays
+    from blockstudio.workspace.shapes import children
+    from blockstudio.workspace.spec import NetworkSpec, build_network
+
+    where = os.path.basename(os.fspath(path))
+    try:
+        arrays = load_arrays(path)
+    except FileNotFoundError:
+        raise ParameterLoadError(f"Cannot load parameters: {path} does not exist.") from None
+    except (OSError, ValueError) as error:  # ParameterFileError is a ValueError
+        raise ParameterLoadError(f"Cannot load parameters from {where}: {error}") from None
+    net = build_network(NetworkSpec(doc.input_shape, doc.layers))
+    check_arrays(net, arrays, where)
+    net.load_parameters(os.fspath(path))
+    # Shapes that fit one by one may still not chain (a file from a network with other sizes).
+    x = nd.zeros(tuple(doc.input_shape))
+    for layer, block in zip(doc.layers, children(net)):
+        try:
+            x = block(x)
+        except Exception as error:  # noqa: BLE001 - reported with the layer it came from
+            raise ParameterLoadError(f"The parameters in {where} do not fit this network: {layer.kind} "
+                                     f"layer {doc.layers.index(layer) + 1} fails with them: {error}. "
+                                     f"Nothing was changed.") from None
+    if not all(np.isfinite(p.data().asnumpy()).all() for p in net.collect_params().values()):
+        raise ParameterLoadError(f"The parameters in {where} contain NaN or infinite values (a diverged "
+                                 f"run?). Nothing was changed.")
+    return net

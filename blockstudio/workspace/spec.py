@@ -1,0 +1,265 @@
+"""What a network and its training are, as plain data: layer kinds, their settings, and the checks.
+
+A ``NetworkSpec`` is the editable description; ``build_network`` turns it into a real
+blockstudio.core ``nn.Sequential`` exactly the way the tutorial builds ``net1``.
+
+>>> spec = NetworkSpec(layers=[LayerSpec("a", "Dense", default_settings("Dense"))])
+>>> spec.layers[0].settings["units"]
+128
+>>> validate_setting("Dense", "units", 0)
+Traceback (most recent call last):
+...
+blockstudio.workspace.errors.SettingError: units must be a whole number of at least 1 (got 0)
+"""
+
+import dataclasses
+import math
+import numbers
+from dataclasses import dataclass, field
+
+from blockstudio.workspace.errors import SettingError
+
+LAYER_KINDS = ("Dense", "Activation", "Dropout", "Flatten")
+# Gluon's nn.Activation names; Dense takes these too, or None for no activation.
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "softrelu", "softsign")
+# Spellings of "no activation" a view or a file may use for Dense.
+NO_ACTIVATION = (None, "linear", "none", "")
+
+DEFAULT_INPUT_SHAPE = (64, 28, 28, 1)
+OPTIMIZERS = ("sgd", "adam")
+INITIALIZERS = ("xavier", "uniform", "normal")
+DATASETS = ("mnist", "fashion-mnist")
+
+_DEFAULTS = {
+    "Dense": {"units": 128, "activation": "relu", "use_bias": True, "in_units": 0, "flatten": True},
+    "Activation": {"activation": "relu"},
+    "Dropout": {"rate": 0.5},
+    "Flatten": {},
+}
+
+
+@dataclass
+class LayerSpec:
+    """One layer: a stable ``uid`` (for views and undo), its ``kind`` and its ``settings`` dict."""
+
+    uid: str
+    kind: str
+    settings: dict
+
+    def copy(self, uid=None):
+        return LayerSpec(uid or self.uid, self.kind, dict(self.settings))
+
+
+@dataclass
+class TrainingSettings:
+    """How to train: the values the exported script and ``blockstudio train`` use too."""
+
+    epochs: int = 1
+    batch_size: int = 64
+    optimizer: str = "sgd"
+    learning_rate: float = 0.1
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    initializer: str = "xavier"
+    init_magnitude: float = 2.24
+    init_scale: float = 0.07
+    seed: int = 42
+    dataset: str = "mnist"
+    data_dir: str | None = None
+
+    def replace(self, **fields):
+        """A validated copy with ``fields`` changed; raises SettingError and changes nothing on error."""
+        clean = {name: coerce_training_setting(name, value) for name, value in fields.items()}
+        return dataclasses.replace(self, **clean)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+TRAINING_FIELDS = tuple(f.name for f in dataclasses.fields(TrainingSettings))
+
+
+@dataclass
+class NetworkSpec:
+    """The whole editable network: the input's shape (batch first) and the ordered layers."""
+
+    input_shape: tuple = DEFAULT_INPUT_SHAPE
+    layers: list = field(default_factory=list)
+
+
+def default_settings(kind):
+    """A fresh dict of ``kind``'s default settings (Dense: 128 units, relu)."""
+    _check_kind(kind)
+    return dict(_DEFAULTS[kind])
+
+
+def validate_setting(kind, field, value):
+    """Return None if ``value`` is acceptable for ``kind``'s ``field``; else raise SettingError."""
+    coerce_setting(kind, field, value)
+
+
+def coerce_setting(kind, field, value):
+    """The value as stored (``1`` -> ``1.0`` for a rate, ``"linear"`` -> None); raises SettingError."""
+    _check_kind(kind)
+    if field not in _DEFAULTS[kind]:
+        known = ", ".join(_DEFAULTS[kind]) or "none"
+        raise SettingError(field, f"{kind} has no setting '{field}' (its settings: {known})")
+    if field == "units":
+        return _whole(field, value, minimum=1)
+    if field == "in_units":
+        return _whole(field, value, minimum=0, hint=" (0 means: infer from the first batch)")
+    if field in ("use_bias", "flatten"):
+        if not isinstance(value, bool):
+            raise SettingError(field, f"{field} must be true or false (got {value!r})")
+        return value
+    if field == "rate":
+        number = _real(field, value)
+        if not 0.0 <= number < 1.0:
+            raise SettingError(field, f"rate must be at least 0 and below 1 (got {value!r})")
+        return number
+    if field == "activation":
+        if kind == "Dense" and (value in NO_ACTIVATION):
+            return None
+        if value not in ACTIVATIONS:
+            choices = ", ".join(ACTIVATIONS) + (" or none" if kind == "Dense" else "")
+            raise SettingError(field, f"activation must be one of {choices} (got {value!r})")
+        return value
+    raise AssertionError(f"unhandled setting {kind}.{field}")
+
+
+def coerce_settings(kind, settings):
+    """Check a whole settings dict, filling unspecified fields with defaults."""
+    result = default_settings(kind)
+    for name, value in settings.items():
+        result[name] = coerce_setting(kind, name, value)
+    return result
+
+
+def coerce_input_shape(shape):
+    """The input shape as a tuple of whole numbers >= 1, batch first; raises SettingError."""
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise SettingError("input_shape", f"the input shape must be a list of sizes, batch first (got {shape!r})") from None
+    if len(dims) < 2:
+        raise SettingError("input_shape", f"the input shape needs a batch size and at least one more size, "
+                                          f"e.g. (64, 28, 28, 1) (got {dims!r})")
+    for dim in dims:
+        if isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or dim < 1:
+            raise SettingError("input_shape", f"every size in the input shape must be a whole number of at "
+                                              f"least 1 (got {dims!r})")
+    return tuple(int(d) for d in dims)
+
+
+def coerce_training_setting(name, value):
+    """A training setting as stored; raises SettingError naming the field."""
+    if name == "epochs":
+        return _whole(name, value, minimum=1)
+    if name == "batch_size":
+        return _whole(name, value, minimum=1, label="batch size")
+    if name == "seed":
+        seed = _whole(name, value, minimum=0)
+        if seed >= 2 ** 32:
+            raise SettingError(name, f"seed must be below 2**32 (got {value!r})")
+        return seed
+    if name in ("learning_rate", "init_magnitude", "init_scale"):
+        number = _real(name, value)
+        if not number > 0:
+            raise SettingError(name, f"{name.replace('_', ' ')} must be above 0 (got {value!r})")
+        return number
+    if name == "weight_decay":
+        number = _real(name, value)
+        if number < 0:
+            raise SettingError(name, f"weight decay must be 0 or more (got {value!r})")
+        return number
+    if name == "momentum":
+        number = _real(name, value)
+        if not 0.0 <= number < 1.0:
+            raise SettingError(name, f"momentum must be at least 0 and below 1 (got {value!r})")
+        return number
+    choices = {"optimizer": OPTIMIZERS, "initializer": INITIALIZERS, "dataset": DATASETS}
+    if name in choices:
+        if value not in choices[name]:
+            raise SettingError(name, f"{name} must be one of {', '.join(choices[name])} (got {value!r})")
+        return value
+    if name == "data_dir":
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise SettingError(name, f"data_dir must be a folder path or empty (got {value!r})")
+        return value
+    raise SettingError(name, f"there is no training setting '{name}' (settings: {', '.join(TRAINING_FIELDS)})")
+
+
+def layer_title(kind, settings):
+    """A short label, e.g. ``Dense(128, relu)``, ``Dropout(0.5)``, ``Flatten()``."""
+    if kind == "Dense":
+        parts = [str(settings["units"])]
+        if settings.get("activation"):
+            parts.append(settings["activation"])
+        if settings.get("in_units"):
+            parts.append(f"in_units={settings['in_units']}")
+        if not settings.get("use_bias", True):
+            parts.append("no bias")
+        if not settings.get("flatten", True):
+            parts.append("flatten=False")
+        return f"Dense({', '.join(parts)})"
+    if kind == "Activation":
+        return f"Activation({settings['activation']})"
+    if kind == "Dropout":
+        return f"Dropout({settings['rate']:g})"
+    return f"{kind}()"
+
+
+def build_block(layer):
+    """The core block for one LayerSpec (call inside the parent's ``name_scope()``)."""
+    from blockstudio.core.gluon import nn
+
+    s = layer.settings
+    if layer.kind == "Dense":
+        return nn.Dense(s["units"], activation=s["activation"], use_bias=s["use_bias"],
+                        flatten=s["flatten"], in_units=s["in_units"])
+    if layer.kind == "Activation":
+        return nn.Activation(s["activation"])
+    if layer.kind == "Dropout":
+        return nn.Dropout(s["rate"])
+    if layer.kind == "Flatten":
+        return nn.Flatten()
+    raise AssertionError(f"unhandled layer kind {layer.kind}")
+
+
+def build_network(spec, prefix="sequential0_"):
+    """A core ``nn.Sequential`` of ``spec.layers``, built as the tutorial builds ``net1``.
+
+    The fixed ``prefix`` keeps parameter names stable however many times the app rebuilds
+    (``sequential0_dense0_weight``), matching a fresh script's first network.
+
+    >>> net = build_network(NetworkSpec(layers=[LayerSpec("a", "Dense", default_settings("Dense"))]))
+    >>> list(net.collect_params().keys())
+    ['sequential0_dense0_weight', 'sequential0_dense0_bias']
+    """
+    from blockstudio.core.gluon import nn
+
+    net = nn.Sequential(prefix=prefix)
+    with net.name_scope():
+        for layer in spec.layers:
+            net.add(build_block(layer))
+    return net
+
+
+def _check_kind(kind):
+    if kind not in _DEFAULTS:
+        raise SettingError("kind", f"unknown layer type {kind!r}; choose one of {', '.join(LAYER_KINDS)}")
+
+
+def _whole(name, value, minimum, hint="", label=None):
+    label = label or name
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise SettingError(name, f"{label} must be a whole number of at least {minimum}{hint} (got {value!r})")
+    return int(value)
+
+
+def _real(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise SettingError(name, f"{name.replace('_', ' ')} must be a number (got {value!r})")
+    return float(value)

@@ -67,7 +67,7 @@ def load_checked(doc, path):
     """
     from blockstudio.core import nd
     from blockstudio.core.serialization import load_arrays
-    from blockstudio.workspace.shapes import children
+    from blockstudio.workspace.shapes import children, static_chain
     from blockstudio.workspace.spec import NetworkSpec, build_network
 
     where = os.path.basename(os.fspath(path))
@@ -78,6 +78,12 @@ def load_checked(doc, path):
     except (OSError, ValueError) as error:  # ParameterFileError is a ValueError
         raise ParameterLoadError(f"Cannot load parameters from {where}: {error}") from None
     net = build_network(NetworkSpec(doc.input_shape, doc.layers))
+    # Fill each weight's unknown input size from the input shape, so a mismatch names full shapes.
+    chain = static_chain(doc)
+    for layer, block in zip(doc.layers, children(net)):
+        in_dim = chain[layer.uid][1][1]
+        if in_dim is not None and block.weight.shape[1] == 0:
+            block.weight.shape = (block.weight.shape[0], in_dim)
     check_arrays(net, arrays, where)
     net.load_parameters(os.fspath(path))
     # Shapes that fit one by one may still not chain (a file from a network with other sizes).

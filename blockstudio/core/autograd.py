@@ -54,7 +54,8 @@ class _Scope:
         self._prev = None
 
     def __enter__(self):
-        self._prev = (is_recording(), is_training())
+        state = _state
+        self._prev = (state.recording, state.training)
         if self._enter_record is not None:
             _state.recording = self._enter_record
         if self._enter_train is not None:
@@ -137,8 +138,19 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
             g = grads.pop(key)
             parents, fn = array._node
             for parent, pg in zip(parents, fn(g)):
-                if pg is not None and (parent._node is not None or parent._grad is not None):
-                    _accumulate(parent, pg, grads, leaf_grads, heap)
+                if pg is None:
+                    continue
+                key = id(parent)
+                if parent._node is not None:   # intermediate: sum, visit when its turn comes
+                    previous = grads.get(key)
+                    if previous is None:
+                        grads[key] = pg
+                        heappush(heap, (-parent._seq, key, parent))
+                    else:
+                        grads[key] = previous + pg
+                elif parent._grad is not None:  # leaf: sum, write at the end
+                    previous = leaf_grads.get(key)
+                    leaf_grads[key] = (parent, pg if previous is None else previous[1] + pg)
             if not retain_graph:
                 array._node = None
     for array, g in leaf_grads.values():
@@ -160,21 +172,26 @@ def _accumulate(array, g, grads, leaf_grads, heap):
 
 
 def _write_leaf_grad(array, g, adopted):
-    req = array._grad_req
     grad = array._grad
-    if req == "null" or grad is None:
+    if grad is None or array._grad_req == "null":
         return
     buf = grad._data
-    if g.shape != buf.shape:  # internal invariant: ops un-broadcast their gradients
-        raise AssertionError("gradient shape %s for an array of shape %s" % (g.shape, buf.shape))
-    if req == "add":
+    if array._grad_req == "add":
         buf += g
-    elif (g.base is None and g.dtype == buf.dtype and id(g) not in adopted
-          and g.flags.c_contiguous and g.flags.writeable):
-        # Take the freshly computed array instead of copying it (a weight's gradient is
-        # as large as the weight). Anyone holding ``x.grad`` sees it: same NDArray object.
-        adopted.add(id(g))
+        grad._fresh = True
+        return
+    # Take a freshly computed gradient instead of copying it: a weight's gradient is as large
+    # as the weight. It must own its memory (or be a whole-array view, such as a transpose,
+    # of an array that does), match the buffer's dtype and memory layout, and not already
+    # belong to another leaf or to the caller. Anyone holding ``x.grad`` sees the new
+    # values: the NDArray object stays the same.
+    root = g if g.base is None else g.base
+    if (root.base is None and id(root) not in adopted and root.size == g.size
+            and g.dtype is buf.dtype and g.strides == buf.strides and g.flags.writeable):
+        adopted.add(id(root))
         grad._data = g
+    elif g.shape != buf.shape:  # internal invariant: ops un-broadcast their gradients
+        raise AssertionError("gradient shape %s for an array of shape %s" % (g.shape, buf.shape))
     else:
         np.copyto(buf, g)
     grad._fresh = True

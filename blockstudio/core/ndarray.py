@@ -129,8 +129,7 @@ class NDArray:
 
     def backward(self, out_grad=None, retain_graph=False, train_mode=True):
         """Compute the gradient of this array with respect to the attached leaves."""
-        from . import autograd
-        autograd.backward([self], [out_grad], retain_graph=retain_graph, train_mode=train_mode)
+        _autograd.backward([self], [out_grad], retain_graph=retain_graph, train_mode=train_mode)
 
     # ----- printing -----------------------------------------------------------
     def __repr__(self):
@@ -403,3 +402,4 @@ def waitall():
 
 
 from . import ops as _ops  # noqa: E402  (ops needs NDArray defined first)
+from . import autograd as _autograd  # noqa: E402

@@ -59,6 +59,12 @@ def batch_dot(lhs, rhs, transpose_a=False, transpose_b=False):
 
 def FullyConnected(data, weight, bias=None, num_hidden=None, no_bias=False, flatten=True):
     """``data @ weight.T + bias``; with ``flatten`` the input is first made 2-d (N, -1)."""
+    x, w = data._data, weight._data
+    features = (x.size // x.shape[0] if x.shape[0] else 0) if flatten else x.shape[-1]
+    if features != w.shape[1]:
+        raise ValueError("FullyConnected: the input has %d features per sample (shape %s) but "
+                         "the weight expects %d (shape %s)"
+                         % (features, tuple(x.shape), w.shape[1], tuple(w.shape)))
     return _dense(data, weight, None if no_bias else bias, flatten, None)
 
 
@@ -69,12 +75,9 @@ def _dense(data, weight, bias, flatten, act_type):
     the arithmetic is the same.
     """
     x, w = data._data, weight._data
+    # Callers have checked that the input's features match the weight.
     x2 = x if x.ndim == 2 else (x.reshape(x.shape[0], -1) if flatten else
                                 x.reshape(-1, x.shape[-1]))
-    if x2.shape[1] != w.shape[1]:
-        raise ValueError("FullyConnected: the input has %d features per sample (shape %s) but "
-                         "the weight expects %d (shape %s)"
-                         % (x2.shape[1], tuple(x.shape), w.shape[1], tuple(w.shape)))
     out = x2 @ w.T
     if bias is not None:
         out += bias._data
@@ -96,7 +99,11 @@ def _dense(data, weight, bias, flatten, act_type):
         elif act_type is not None:
             g = _ACTIVATION_BACKWARD[act_type](g, out)
         gx = (g @ w).reshape(x.shape) if need_x else None
-        gw = g.T @ x2 if need_w else None
+        gw = None
+        if need_w:
+            # The gradient in the weight's own memory layout (see Dense: (in, out) in memory),
+            # so the optimizer's update runs over both arrays in one contiguous sweep.
+            gw = (x2.T @ g).T if w.flags.f_contiguous and not w.flags.c_contiguous else g.T @ x2
         gb = g.sum(axis=0) if need_b else None
         return (gx, gw, gb) if bias is not None else (gx, gw)
     parents = (data, weight, bias) if bias is not None else (data, weight)
@@ -189,27 +196,33 @@ def softmax_cross_entropy(pred, label, axis=-1, sparse_label=True):
         from .ops import transpose
         return softmax_cross_entropy(transpose(pred, order), label, -1, sparse_label)
     n_classes = x.shape[-1]
-    logp = _log_softmax(x.reshape(-1, n_classes), 1)
-    rows = np.arange(logp.shape[0])
+    z = x.reshape(-1, n_classes)
+    shifted = z - z.max(axis=1, keepdims=True)
+    prob = np.exp(shifted)
+    total = prob.sum(axis=1, keepdims=True)
+    prob /= total                       # kept: the backward pass starts from softmax(x)
+    log_total = np.log(total[:, 0])
+    rows = np.arange(z.shape[0])
     if sparse_label:
         idx = label._data.reshape(-1).astype(np.intp)
-        if idx.shape[0] != logp.shape[0]:
+        if idx.shape[0] != z.shape[0]:
             raise ValueError("%d labels for %d predictions (pred shape %s, label shape %s)"
-                             % (idx.shape[0], logp.shape[0], x.shape, label.shape))
-        if idx.size and (idx.min() < 0 or idx.max() >= n_classes):
+                             % (idx.shape[0], z.shape[0], x.shape, label.shape))
+        low, high = (idx.min(), idx.max()) if idx.size else (0, 0)
+        if low < 0 or high >= n_classes:
             raise ValueError("labels must lie in [0, %d) for %d classes; got values from %d to %d"
-                             % (n_classes, n_classes, idx.min(), idx.max()))
-        out = -logp[rows, idx]
+                             % (n_classes, n_classes, low, high))
+        out = log_total - shifted[rows, idx]
     else:
-        target = label._data.reshape(logp.shape)
-        out = -(logp * target).sum(axis=1)
+        target = label._data.reshape(z.shape)
+        out = (target * (log_total[:, None] - shifted)).sum(axis=1)
 
     def backward(g):
-        grad = np.exp(logp)
         if sparse_label:
+            grad = prob.copy()
             grad[rows, idx] -= 1
         else:
-            grad = grad * target.sum(axis=1, keepdims=True) - target
+            grad = prob * target.sum(axis=1, keepdims=True) - target
         grad *= g.reshape(-1, 1)
         return grad.reshape(x.shape), None
     return _result(out.reshape(x.shape[:-1]), (pred, label), backward)

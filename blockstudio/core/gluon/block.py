@@ -327,6 +327,8 @@ class HybridBlock(Block):
         super().hybridize(active, **kwargs)
 
     def forward(self, x, *args):
+        if not self._reg_params:  # activations, losses, dropout: nothing to look up
+            return self.hybrid_forward(nd, x, *args)
         try:
             params = {k: p.data() for k, p in self._reg_params.items()}
         except DeferredInitializationError:

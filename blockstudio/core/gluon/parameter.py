@@ -42,6 +42,10 @@ class Parameter:
         self._grad_req = grad_req if differentiable else "null"
         self._data = None
         self._deferred_init = ()
+        # Memory order of the data: "F" stores a Dense weight (out, in) as (in, out) rows,
+        # which makes the forward product x @ W.T a plain, faster GEMM. Invisible to users:
+        # shape, values, asnumpy() and saved files are the same.
+        self._order = "C"
 
     def __repr__(self):
         return "Parameter %s (shape=%s, dtype=%s)" % (
@@ -114,13 +118,18 @@ class Parameter:
                 "Parameter '%s' still has an unknown shape %s, so it cannot be created yet."
                 % (self.name, shape_str(self._shape)))
         (initializer,) = self._deferred_init
-        data = np.zeros(self._shape, dtype=self.dtype)
+        data = np.zeros(self._shape, dtype=self.dtype, order=self._order)
         initializer(self.name, data)
         self._init_impl(data)
 
     def _init_impl(self, data):
+        """Take ``data``, a numpy array this parameter may keep, as its value."""
         self._deferred_init = ()
-        self._data = NDArray(np.ascontiguousarray(data, dtype=self.dtype))
+        data = np.asarray(data, dtype=self.dtype)
+        in_order = data.flags.f_contiguous if self._order == "F" else data.flags.c_contiguous
+        if not in_order:
+            data = data.copy(order=self._order)
+        self._data = NDArray(data)
         if self._grad_req != "null":
             self._data.attach_grad(self._grad_req)
 

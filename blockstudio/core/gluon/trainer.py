@@ -65,6 +65,8 @@ class Trainer:
     def _update(self, ignore_stale_grad):
         optimizer = self._optimizer
         optimizer.num_update += 1
+        items = []
+        states = self._states
         for i, param in enumerate(self._params):
             data = param._data
             if data is None:
@@ -81,11 +83,12 @@ class Trainer:
                     "its parameters in this iteration. If that is intended, call "
                     "step(batch_size, ignore_stale_grad=True) to skip those parameters."
                     % param.name)
-            state = self._states.get(i, _MISSING)
+            state = states.get(i, _MISSING)
             if state is _MISSING:
-                state = self._states[i] = optimizer.create_state(i, data._data)
-            optimizer.update(i, data._data, grad._data, state, param.lr_mult, param.wd_mult)
+                state = states[i] = optimizer.create_state(i, data._data)
+            items.append((i, data._data, grad._data, state, param.lr_mult, param.wd_mult))
             grad._fresh = False
+        optimizer.update_all(items)
 
     def save_states(self, fname):
         """Save the optimizer's state (momentum, Adam moments, update count), atomically."""

@@ -100,6 +100,7 @@ class Dense(HybridBlock):
             self.weight = self.params.get("weight", shape=(units, in_units),
                                           init=weight_initializer, dtype=dtype,
                                           allow_deferred_init=True)
+            self.weight._order = "F"
             if use_bias:
                 self.bias = self.params.get("bias", shape=(units,), init=bias_initializer,
                                             dtype=dtype, allow_deferred_init=True)
@@ -111,14 +112,21 @@ class Dense(HybridBlock):
         features = int(np.prod(x.shape[1:])) if self._flatten else x.shape[-1]
         self.weight.shape = (self._units, features)
 
+    def forward(self, x):
+        weight = self.weight._data
+        if weight is None:  # not created yet: HybridBlock infers the shape, then comes back
+            return super().forward(x)
+        bias = self.bias._data if self.bias is not None else None
+        return self.hybrid_forward(None, x, weight, bias)
+
     def hybrid_forward(self, F, x, weight, bias=None):
-        features = (x._data.size // x.shape[0] if x.shape and x.shape[0] else 0) \
-            if self._flatten else x.shape[-1]
+        shape = x.shape
+        features = (x._data.size // shape[0] if shape[0] else 0) if self._flatten else shape[-1]
         if features != weight.shape[1]:
             raise ValueError(
                 "%s expects %d input features (weight shape %s) but got %d from input of shape "
                 "%s. Set in_units=%d, or in_units=0 to infer it from the data."
-                % (self.name, weight.shape[1], tuple(weight.shape), features, tuple(x.shape),
+                % (self.name, weight.shape[1], tuple(weight.shape), features, tuple(shape),
                    features))
         act = self.act
         if act is not None and (act._forward_hooks or act._forward_pre_hooks):

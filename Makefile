@@ -13,6 +13,8 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_train.py
+	$(PY) bench/bench_data.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_app.py
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

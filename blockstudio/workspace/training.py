@@ -136,12 +136,14 @@ class TrainingRun:
         except ImportError:  # a dependency; without it BLAS just keeps its own thread count
             threadpool_limits = None
         try:
-            if threadpool_limits is None:
-                self.reason, self.message = self._train()
-            else:
-                # Small matrices run far slower with several BLAS threads fighting the GUI.
-                with threadpool_limits(1):
+            # A diverging run overflows before its loss turns NaN; that loss check is the report.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                if threadpool_limits is None:
                     self.reason, self.message = self._train()
+                else:
+                    # Small matrices run far slower with several BLAS threads fighting the GUI.
+                    with threadpool_limits(1):
+                        self.reason, self.message = self._train()
         except Exception as error:  # noqa: BLE001 - reported as the run's outcome
             self.traceback = traceback.format_exc()
             self.reason = "error"

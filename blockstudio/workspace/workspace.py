@@ -385,7 +385,7 @@ class Workspace(TrainingControl):
         """Write one runnable ``.py`` that builds and trains this network with the tutorial's API."""
         from blockstudio.workspace.export import write_script
 
-        project = os.path.basename(self._path) if self._path else "Untitled"
+        project = os.path.basename(self._path) if self._path else None
         write_script(path, self._doc, project_name=project)
 
     # -- locking -----------------------------------------------------------------------------

@@ -202,16 +202,16 @@ def softmax_cross_entropy(pred, label, axis=-1, sparse_label=True):
     total = prob.sum(axis=1, keepdims=True)
     prob /= total                       # kept: the backward pass starts from softmax(x)
     log_total = np.log(total[:, 0])
-    rows = np.arange(z.shape[0])
+    rows = _row_indices(z.shape[0])
     if sparse_label:
         idx = label._data.reshape(-1).astype(np.intp)
         if idx.shape[0] != z.shape[0]:
             raise ValueError("%d labels for %d predictions (pred shape %s, label shape %s)"
                              % (idx.shape[0], z.shape[0], x.shape, label.shape))
-        low, high = (idx.min(), idx.max()) if idx.size else (0, 0)
-        if low < 0 or high >= n_classes:
+        # Seen as unsigned, a negative label is huge: one reduction checks both ends.
+        if idx.size and idx.view(np.uintp).max() >= n_classes:
             raise ValueError("labels must lie in [0, %d) for %d classes; got values from %d to %d"
-                             % (n_classes, n_classes, low, high))
+                             % (n_classes, n_classes, idx.min(), idx.max()))
         out = log_total - shifted[rows, idx]
     else:
         target = label._data.reshape(z.shape)
@@ -226,6 +226,20 @@ def softmax_cross_entropy(pred, label, axis=-1, sparse_label=True):
         grad *= g.reshape(-1, 1)
         return grad.reshape(x.shape), None
     return _result(out.reshape(x.shape[:-1]), (pred, label), backward)
+
+
+_ROWS = {}
+
+
+def _row_indices(n):
+    """``arange(n)``, kept: the batch size rarely changes."""
+    rows = _ROWS.get(n)
+    if rows is None:
+        if len(_ROWS) > 32:
+            _ROWS.clear()
+        rows = _ROWS[n] = np.arange(n)
+        rows.flags.writeable = False
+    return rows
 
 
 def Dropout(data, p=0.5, mode="training", axes=(), cudnn_off=None):

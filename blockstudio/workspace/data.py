@@ -1,7 +1,8 @@
 """Where the app finds MNIST, and the batch that "Pass one batch" sends through the network.
 
-Search order: the project's ``data_dir`` setting, ``$BLOCKSTUDIO_DATA``, ``../shared/datasets``
-beside a source checkout, then the user's data folder. The app never downloads behind the
+Search order: ``$BLOCKSTUDIO_DATA``, ``../shared/datasets`` beside a source checkout, then the
+user's data folder -- unless the project's ``data_dir`` setting names a folder: then only that
+one, as Gluon's ``root=`` (a chosen folder that lacks the files is reported, not replaced). The app never downloads behind the
 user's back: without files, "Pass one batch" uses random numbers of the input's shape.
 
 >>> find_data_folder("mnist")                                     # doctest: +SKIP
@@ -27,9 +28,9 @@ def candidate_roots(data_dir=None):
     """The roots searched, in order, as ``(folder, why)`` pairs."""
     from blockstudio.core.gluon.data.vision.locate import default_data_folder
 
-    roots = []
     if data_dir:
-        roots.append((os.path.expanduser(data_dir), "the project's data folder setting"))
+        return [(os.path.expanduser(data_dir), "the project's data folder setting")]
+    roots = []
     if os.environ.get(ENV_DATA):
         roots.append((os.path.expanduser(os.environ[ENV_DATA]), f"${ENV_DATA}"))
     roots.append((str(checkout_datasets_folder()), "the shared datasets beside the source checkout"))
@@ -93,5 +94,8 @@ def sample_batch(input_shape, dataset="mnist", data_dir=None):
         shape = (count,) + tuple(input_shape[1:])
         return nd.array(images.reshape(shape)), f"{count} {name} test images from {folder}"
     values = core_random.get_generator().uniform(0.0, 1.0, size=tuple(input_shape)).astype(np.float32)
-    why = "MNIST not found" if per_sample == 28 * 28 else f"the input is not 28x28 images ({per_sample} values)"
+    if per_sample != 28 * 28:
+        why = f"the input is not 28x28 images ({per_sample} values)"
+    else:
+        why = "MNIST not found" + (f" in {data_dir}" if data_dir else "")
     return nd.array(values), f"random numbers of shape {tuple(input_shape)} ({why})"

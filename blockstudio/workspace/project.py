@@ -37,16 +37,19 @@ class ProjectData:
 
 
 def dumps_project(doc, parameters=None):
-    """The JSON text of a project (layers in order, settings as stored)."""
-    data = {
-        "format": FORMAT,
-        "version": VERSION,
-        "input_shape": list(doc.input_shape),
-        "layers": [{"type": layer.kind, **layer.settings} for layer in doc.layers],
-        "training": doc.training.to_dict(),
-        "parameters": parameters,
-    }
-    return json.dumps(data, indent=2) + "\n"
+    """The JSON text of a project: one line per layer, so a diff shows which layer changed."""
+    layers = [json.dumps({"type": layer.kind, **layer.settings}) for layer in doc.layers]
+    training = json.dumps(doc.training.to_dict(), indent=4)[:-1] + "  }"
+    return "\n".join([
+        "{",
+        f'  "format": "{FORMAT}",',
+        f'  "version": {VERSION},',
+        f'  "input_shape": {json.dumps(list(doc.input_shape))},',
+        '  "layers": [' + ("\n    " + ",\n    ".join(layers) + "\n  ]," if layers else "],"),
+        f'  "training": {training},',
+        f'  "parameters": {json.dumps(parameters)}',
+        "}",
+    ]) + "\n"
 
 
 def write_project(path, doc, parameters=None):

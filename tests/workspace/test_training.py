@@ -235,7 +235,15 @@ def test_saving_parameters_during_a_run_sees_whole_steps(ws, net1, every_step, t
     assert saved and (tmp_path / "mid.npz").exists()
 
 
-def test_one_full_epoch_of_the_tutorial_mlp_learns_mnist(ws, net1):
+def test_the_shipped_example_trains_one_full_epoch_to_the_tutorials_accuracy(ws, datasets_dir):
+    from blockstudio.workspace.examples import example_projects
+
+    example = [p for p in example_projects() if p.name == "tutorial-mlp.bsproj"][0]
+    ws.open(example)
+    assert [layer.settings["units"] for layer in ws.layers] == [128, 64, 10]
+    settings = ws.training_settings
+    assert (settings.initializer, settings.init_magnitude, settings.optimizer, settings.learning_rate,
+            settings.batch_size, settings.epochs) == ("xavier", 2.24, "sgd", 0.1, 64, 1)
     started = time.perf_counter()
     finished = run(ws)
     assert finished.reason == "completed"

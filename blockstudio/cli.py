@@ -1,0 +1,230 @@
+"""The ``blockstudio`` command: the app, and headless ``train`` and ``export``.
+
+    blockstudio                          open the window
+    blockstudio PROJECT.bsproj           open the window on a project
+    blockstudio train PROJECT.bsproj [--epochs N] [--batch-size N] [--data DIR] [--limit N]
+                                         train on MNIST, save the parameters beside the project
+    blockstudio export PROJECT.bsproj -o script.py
+                                         write a self-contained training script
+
+Problems (a bad argument, a damaged project, missing data) print one ``blockstudio: error:``
+line on stderr and exit non-zero: 2 for a bad command line, 1 for anything else.
+"""
+
+import argparse
+import os
+import queue
+import sys
+import time
+
+from blockstudio import __version__
+
+USAGE_ERROR, FAILURE, INTERRUPTED = 2, 1, 130
+
+HELP = """usage: blockstudio [PROJECT.bsproj]
+       blockstudio train PROJECT.bsproj [--epochs N] [--batch-size N] [--data DIR] [--limit N] [--resume] [-o FILE]
+       blockstudio export PROJECT.bsproj -o SCRIPT.py
+
+Compose, train and understand neural networks. Without a command, opens the window
+(on PROJECT when given). 'blockstudio train --help' and 'blockstudio export --help' say more."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (argparse's default prints the whole usage first)."""
+
+    def error(self, message):
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value}")
+    return value
+
+
+def _fail(message, code=FAILURE):
+    """Print ``message`` as one error line (multi-line messages are joined) and return ``code``."""
+    text = " ".join(line.strip() for line in str(message).splitlines() if line.strip())
+    print(f"blockstudio: error: {text}", file=sys.stderr)
+    return code
+
+
+def main(argv=None):
+    """Run the command; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] == "train":
+        return train_command(argv[1:])
+    if argv and argv[0] == "export":
+        return export_command(argv[1:])
+    if argv and argv[0] in ("-h", "--help"):
+        print(HELP)
+        return 0
+    if argv and argv[0] == "--version":
+        print(f"blockstudio {__version__}")
+        return 0
+    return gui_command(argv)
+
+
+def gui_command(argv):
+    """Open the window; a project given on the command line is checked first, so a bad one fails here."""
+    from blockstudio.workspace.project import read_project
+    from blockstudio.workspace.errors import ProjectFileError
+
+    positional = [arg for arg in argv if not arg.startswith("-")]
+    if len(positional) > 1:
+        return _fail(f"give at most one project to open, got {len(positional)}: {' '.join(positional)}",
+                     USAGE_ERROR)
+    if positional:
+        try:
+            read_project(positional[0], lambda: "check")
+        except ProjectFileError as error:
+            return _fail(error)
+    try:
+        from blockstudio.ui import app
+    except ImportError as error:
+        return _fail(f"the window cannot start: {error}. Check that PySide6 and pyqtgraph are installed, "
+                     f"or use 'blockstudio train' / 'blockstudio export' without a window.")
+    return app.main(argv)
+
+
+def export_command(argv):
+    from blockstudio.workspace import Workspace
+    from blockstudio.workspace.errors import ProjectFileError
+
+    parser = _Parser(prog="blockstudio export",
+                     description="Write a self-contained Python script that builds and trains the project's "
+                                 "network with blockstudio.core, the tutorial's way.")
+    parser.add_argument("project", help="the .bsproj project")
+    parser.add_argument("-o", "--output", required=True, help="the script to write, e.g. train_mlp.py")
+    args = parser.parse_args(argv)
+    ws = Workspace()
+    try:
+        ws.open(args.project)
+        ws.export_script(args.output)
+    except ProjectFileError as error:
+        return _fail(error)
+    except OSError as error:
+        return _fail(f"cannot write {args.output}: {error.strerror or error}")
+    print(f"Wrote {args.output}: run it with  python {args.output} --help")
+    return 0
+
+
+def train_command(argv):
+    from blockstudio.workspace import Workspace
+    from blockstudio.workspace.errors import ProjectFileError, SettingError, TrainingError
+
+    parser = _Parser(prog="blockstudio train",
+                     description="Train the project's network on MNIST with its settings, then save the parameters "
+                                 "beside the project (and record them in it) or in --output.")
+    parser.add_argument("project", help="the .bsproj project")
+    parser.add_argument("--epochs", type=_positive, help="override the project's number of epochs")
+    parser.add_argument("--batch-size", type=_positive, help="override the project's batch size")
+    parser.add_argument("--data", metavar="DIR", help="folder holding the MNIST .gz files")
+    parser.add_argument("--limit", type=_positive, metavar="N",
+                        help="use only the first N training and test images (a quick check)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from the project's saved parameters instead of fresh ones from the seed")
+    parser.add_argument("-o", "--output", help="save the parameters here instead, leaving the project unchanged")
+    args = parser.parse_args(argv)
+    if args.data is not None and not os.path.isdir(args.data):
+        return _fail(f"--data {args.data}: no such folder", USAGE_ERROR)
+
+    ws = Workspace()
+    try:
+        ws.open(args.project)
+        overrides = {name: value for name, value in (("epochs", args.epochs), ("batch_size", args.batch_size),
+                                                     ("data_dir", args.data)) if value is not None}
+        settings = ws.training_settings.replace(**overrides)
+        if args.resume and not ws.has_trained_parameters:
+            print("The project has no saved parameters: training fresh ones from the seed.", file=sys.stderr)
+        events = queue.Queue()
+        ws.events.training.connect(events.put)
+        ws.start_training(restart=not args.resume, limit=args.limit, settings=settings)
+    except (ProjectFileError, SettingError, TrainingError) as error:
+        return _fail(error)
+
+    progress = ProgressBar(sys.stderr)
+    interrupted = False
+    try:
+        _follow(events, settings, progress)
+    except KeyboardInterrupt:
+        interrupted = True
+        progress.clear()
+        print("Interrupted: stopping after the current step...", file=sys.stderr)
+        ws.stop_training(wait=True)
+        _follow(events, settings, progress)
+    run = ws.last_run
+    if run.reason in ("error", "diverged"):
+        return _fail(run.message)
+    if not run.completed_steps:
+        return _fail("no training step was completed; nothing to save")
+    try:
+        if args.output:
+            ws.save_parameters(args.output)
+            where = args.output
+        else:
+            ws.save()
+            where = f"{ws.parameters_path} (recorded in {os.path.basename(ws.path)})"
+    except (OSError, ValueError) as error:
+        return _fail(f"the parameters could not be saved: {error}")
+    print(f"{run.message} Saved the parameters to {where}")
+    return INTERRUPTED if interrupted else 0
+
+
+def _follow(events, settings, progress):
+    """Print progress and epoch lines until the run's "finished" event arrives."""
+    epoch_started = time.perf_counter()
+    while True:
+        try:
+            event = events.get(timeout=0.5)  # a timeout keeps Ctrl+C responsive everywhere
+        except queue.Empty:
+            continue
+        if event.kind == "step":
+            progress.show(event, settings.epochs)
+        elif event.kind == "epoch":
+            progress.clear()
+            print(f"Epoch {event.epoch}/{event.epochs}: loss {event.train_loss:.6f}, train accuracy "
+                  f"{event.train_acc:.4f}, test accuracy {event.test_acc:.4f} "
+                  f"({time.perf_counter() - epoch_started:.1f} s)", flush=True)
+            epoch_started = time.perf_counter()
+        elif event.kind == "finished":
+            progress.clear()
+            return event
+
+
+class ProgressBar:
+    """One self-rewriting status line on a terminal; nothing at all when the stream is not one."""
+
+    def __init__(self, stream, width=30):
+        self.stream = stream
+        self.width = width
+        self.enabled = hasattr(stream, "isatty") and stream.isatty()
+        self._shown = False
+
+    def render(self, event, epochs):
+        done = event.step / event.steps_per_epoch
+        filled = int(round(done * self.width))
+        eta = int(round(event.eta_seconds))
+        return (f"Epoch {event.epoch}/{epochs} [{'#' * filled}{'.' * (self.width - filled)}] "
+                f"{event.step}/{event.steps_per_epoch}  loss {event.loss:.4f}  "
+                f"{event.samples_per_sec:,.0f} samples/s  ETA {eta // 60}:{eta % 60:02d}")
+
+    def show(self, event, epochs):
+        if self.enabled:
+            self.stream.write("\r" + self.render(event, epochs) + "\033[K")
+            self.stream.flush()
+            self._shown = True
+
+    def clear(self):
+        if self._shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self._shown = False
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

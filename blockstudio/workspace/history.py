@@ -9,7 +9,8 @@ place. A command touches only the plain ``Document`` data; the workspace re-read
 >>> history.push(InsertLayer(0, LayerSpec("a", "Flatten", {})), doc)
 >>> history.undo_text, len(doc.layers)
 ('Undo Add Flatten', 1)
->>> history.undo(doc); len(doc.layers), history.redo_text
+>>> _ = history.undo(doc)
+>>> len(doc.layers), history.redo_text
 (0, 'Redo Add Flatten')
 """
 

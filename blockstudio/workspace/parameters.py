@@ -15,8 +15,20 @@ import numpy as np
 from blockstudio.workspace.errors import ParameterLoadError
 
 
-def save(net, path):
-    """Write ``net``'s parameters to ``path`` (kept exactly as named); every shape must be known."""
+def save(net, path, partial=False):
+    """Write ``net``'s parameters to ``path`` (kept exactly as named); every shape must be known.
+
+    With ``partial``, parameters without values yet (a layer edited after training) are left
+    out, so the file holds exactly what the network holds; ``load_checked(allow_missing=True)``
+    reads it back the same way.
+    """
+    if partial:
+        from blockstudio.core.serialization import save_arrays
+
+        arrays = {key: param.data()._data for key, param in net._collect_params_with_prefix().items()
+                  if param._data is not None}
+        save_arrays(os.fspath(path), arrays)
+        return
     pending = [p.name for p in net.collect_params().values() if 0 in p.shape or p._data is None]
     if pending:
         raise ValueError(f"Cannot save parameters: {', '.join(pending)} "
@@ -25,18 +37,30 @@ def save(net, path):
     net.save_parameters(os.fspath(path))
 
 
-def structural_shapes(net):
-    """``{"0.weight": shape, ...}``: the keys ``save_parameters`` writes, with declared shapes (0 = any)."""
-    return {key: tuple(param.shape) for key, param in net._collect_params_with_prefix().items()}
+def expected_shapes(net, doc, arrays):
+    """``{key: shape}`` under the file's naming: structural (``0.weight``) or, for files written by
+    ``ParameterDict.save``, full names. A weight's unknown input size is filled in from the input
+    shape, so that a mismatch names full shapes and sizes that do not chain are caught."""
+    from blockstudio.workspace.shapes import children, static_chain
 
-
-def check_arrays(net, arrays, where):
-    """Raise ParameterLoadError listing every missing, unexpected and mis-shaped parameter."""
-    expected = structural_shapes(net)
+    chain = static_chain(doc)
+    filled = {}
+    for layer, block in zip(doc.layers, children(net)):
+        in_dim = chain[layer.uid][1][1]
+        for param in block.collect_params().values():
+            shape = tuple(param.shape)
+            if in_dim is not None and param is getattr(block, "weight", None) and shape[1] == 0:
+                shape = (shape[0], in_dim)
+            filled[id(param)] = shape
+    params = net._collect_params_with_prefix()
     if arrays and not any("." in key for key in arrays):
-        # Saved by ParameterDict.save: full names such as sequential0_dense0_weight.
-        expected = {name: tuple(p.shape) for name, p in net.collect_params().items()}
-    missing = [key for key in expected if key not in arrays]
+        params = net.collect_params()
+    return {key: filled.get(id(param), tuple(param.shape)) for key, param in params.items()}
+
+
+def check_arrays(expected, arrays, where, allow_missing=False):
+    """Raise ParameterLoadError listing every missing, unexpected and mis-shaped parameter."""
+    missing = [key for key in expected if key not in arrays and not allow_missing]
     unexpected = [key for key in arrays if key not in expected]
     mismatched, details = [], []
     for key, want in expected.items():
@@ -60,14 +84,15 @@ def check_arrays(net, arrays, where):
     raise ParameterLoadError("\n".join(lines), missing, unexpected, mismatched)
 
 
-def load_checked(doc, path):
+def load_checked(doc, path, allow_missing=False):
     """A new core network for ``doc`` holding the values in ``path``; raises ParameterLoadError.
 
-    Also a missing or unreadable file raises ParameterLoadError, with the core's reason.
+    Also a missing or unreadable file raises ParameterLoadError, with the core's reason. With
+    ``allow_missing`` (a project's own file, saved partially) absent parameters stay deferred.
     """
     from blockstudio.core import nd
     from blockstudio.core.serialization import load_arrays
-    from blockstudio.workspace.shapes import children, static_chain
+    from blockstudio.workspace.shapes import children, make_initializer
     from blockstudio.workspace.spec import NetworkSpec, build_network
 
     where = os.path.basename(os.fspath(path))
@@ -78,14 +103,12 @@ def load_checked(doc, path):
     except (OSError, ValueError) as error:  # ParameterFileError is a ValueError
         raise ParameterLoadError(f"Cannot load parameters from {where}: {error}") from None
     net = build_network(NetworkSpec(doc.input_shape, doc.layers))
-    # Fill each weight's unknown input size from the input shape, so a mismatch names full shapes.
-    chain = static_chain(doc)
-    for layer, block in zip(doc.layers, children(net)):
-        in_dim = chain[layer.uid][1][1]
-        if in_dim is not None and block.weight.shape[1] == 0:
-            block.weight.shape = (block.weight.shape[0], in_dim)
-    check_arrays(net, arrays, where)
-    net.load_parameters(os.fspath(path))
+    check_arrays(expected_shapes(net, doc, arrays), arrays, where, allow_missing)
+    # Parameters the file leaves out wait for the first batch, as in a network never trained.
+    net.initialize(make_initializer(doc.training))
+    net.load_parameters(os.fspath(path), allow_missing=allow_missing)
+    if any(param._data is None for param in net.collect_params().values()):
+        return net  # a forward would give the absent ones random values: leave them deferred
     # Shapes that fit one by one may still not chain (a file from a network with other sizes).
     x = nd.zeros(tuple(doc.input_shape))
     for layer, block in zip(doc.layers, children(net)):
@@ -95,7 +118,7 @@ def load_checked(doc, path):
             raise ParameterLoadError(f"The parameters in {where} do not fit this network: {layer.kind} "
                                      f"layer {doc.layers.index(layer) + 1} fails with them: {error}. "
                                      f"Nothing was changed.") from None
-    if not all(np.isfinite(p.data().asnumpy()).all() for p in net.collect_params().values()):
+    if not all(np.isfinite(p.data()._data).all() for p in net.collect_params().values()):
         raise ParameterLoadError(f"The parameters in {where} contain NaN or infinite values (a diverged "
                                  f"run?). Nothing was changed.")
     return net

@@ -32,7 +32,7 @@ class TrainingControl:
     def reset_run_history(self):
         from blockstudio.workspace.training import RunHistory
 
-        if self._run is None:
+        if self.training_state == "idle":
             self._run_history = RunHistory()
 
     def start_training(self, restart=None, limit=None, settings=None):

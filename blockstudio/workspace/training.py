@@ -77,12 +77,19 @@ class TrainingRun:
         self.message = ""
         self.traceback = None
         self.completed_steps = 0
+        self.trained_samples = 0
+        self.train_seconds = 0.0   # time spent in training steps: pauses and evaluations left out
 
     # -- control (any thread) ----------------------------------------------------------------
 
     @property
     def state(self):
         return self._state
+
+    @property
+    def samples_per_sec(self):
+        """Training throughput of the whole run so far (pauses and evaluations left out)."""
+        return self.trained_samples / self.train_seconds if self.train_seconds else 0.0
 
     def start(self):
         self._set_state("running")
@@ -202,6 +209,8 @@ class TrainingRun:
                 correct += int((output._data.argmax(axis=1) == label._data).sum())
                 seen += batch
                 done_samples += batch
+                self.trained_samples = done_samples
+                self.train_seconds = clock.active()
                 history.step_losses.append(batch_loss / batch)
                 if clock.due(STEP_EVENT_INTERVAL) or step == steps_per_epoch:
                     remaining = (total_samples - done_samples) / max(clock.rate(done_samples), 1e-9)
@@ -299,8 +308,11 @@ class _Clock:
     def due(self, interval):
         return time.perf_counter() - self.last_event >= interval
 
+    def active(self):
+        return time.perf_counter() - self.start - self.excluded
+
     def rate(self, samples):
-        return samples / max(time.perf_counter() - self.start - self.excluded, 1e-9)
+        return samples / max(self.active(), 1e-9)
 
     def recent_rate(self, samples):
         now = time.perf_counter()

@@ -254,7 +254,7 @@ class Workspace(TrainingControl):
         if data.parameters is not None:
             params_path = os.path.join(os.path.dirname(path), data.parameters)
             try:
-                net = params_io.load_checked(data.document, params_path)
+                net = params_io.load_checked(data.document, params_path, allow_missing=True)
             except (OSError, ValueError) as error:
                 warnings.append(f"The trained parameters were not loaded, the network starts untrained: {error}")
                 params_path = None
@@ -282,7 +282,8 @@ class Workspace(TrainingControl):
             if self._params_dirty or path != self._path or self._parameters_path != target \
                     or not os.path.isfile(target):
                 try:
-                    self._write_parameters(target)
+                    with self._step_lock:
+                        params_io.save(self.network, target, partial=True)
                 except OSError as error:
                     raise ProjectFileError(f"Cannot save the parameters beside the project ({target}): "
                                            f"{error.strerror or error}.") from error
@@ -367,8 +368,9 @@ class Workspace(TrainingControl):
 
         self._state.reset()
         self._state.adopt(net, self._doc)
-        # Loaded values fix every parameter shape; one batch of zeros shows the output shapes.
-        self._state.pass_batch(self._doc, nd.zeros(tuple(self._doc.input_shape)))
+        if all(param._data is not None for param in net.collect_params().values()):
+            # Loaded values fix every parameter shape; one batch of zeros shows the output shapes.
+            self._state.pass_batch(self._doc, nd.zeros(tuple(self._doc.input_shape)))
 
     def reset_parameters(self):
         """Drop all parameter values: the next batch or run starts from fresh initial values."""

@@ -139,3 +139,22 @@ def test_a_missing_parameters_file_opens_the_network_untrained_with_a_warning(ws
     assert len(warnings) == 1 and "starts untrained" in warnings[0] and "does not exist" in warnings[0]
     assert other.last_open_warnings == warnings
     assert len(other.layers) == 3 and not other.has_trained_parameters
+
+
+def test_a_project_edited_after_training_saves_and_reopens_as_it_was(ws, ready, tmp_path):
+    a, b, c = ready
+    ws.save_parameters(tmp_path / "p.npz")
+    ws.load_parameters(tmp_path / "p.npz")
+    ws.update_layer(a, units=100)  # dense0's weight and dense1's input size are unknown again
+    kept = ws.network[2].weight.data().asnumpy()
+    ws.save(tmp_path / "edited.bsproj")
+    assert sorted(load_arrays(tmp_path / "edited.parameters.npz")) == ["0.bias", "1.bias", "2.bias", "2.weight"]
+
+    other = Workspace(recent_files=RecentFiles(tmp_path / "r.json"))
+    assert other.open(tmp_path / "edited.bsproj") == []
+    shapes = [[p.shape for p in other.layer_info(u.uid).params] for u in other.layers]
+    assert shapes == [[(100, 0), (100,)], [(64, 0), (64,)], [(10, 64), (10,)]]
+    assert np.array_equal(other.network[2].weight.data().asnumpy(), kept)
+    other.pass_batch()
+    assert np.array_equal(other.network[2].weight.data().asnumpy(), kept) and other.total_params == 100 * 785 + \
+        64 * 101 + 650

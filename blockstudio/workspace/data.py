@@ -82,12 +82,15 @@ def sample_batch(input_shape, dataset="mnist", data_dir=None):
 
     batch, per_sample = input_shape[0], math.prod(input_shape[1:])
     folder = find_data_folder(dataset, data_dir) if per_sample == 28 * 28 else None
+    problem = None
+    if folder is not None and (folder, dataset) not in _test_images:
+        try:
+            _test_images[folder, dataset] = dataset_class(dataset)(root=folder, train=False, download=False)
+        except (OSError, ValueError) as error:  # damaged files: say so, and still show shapes
+            problem = f"the files in {folder} could not be read: {error}"
+            folder = None
     if folder is not None:
-        key = (folder, dataset)
-        if key not in _test_images:
-            test = dataset_class(dataset)(root=folder, train=False, download=False)
-            _test_images[key] = test
-        test = _test_images[key]
+        test = _test_images[folder, dataset]
         count = min(batch, len(test))
         images = np.stack([test[i][0].asnumpy() for i in range(count)]).astype(np.float32) / 255
         name = "Fashion-MNIST" if dataset == "fashion-mnist" else "MNIST"
@@ -96,6 +99,8 @@ def sample_batch(input_shape, dataset="mnist", data_dir=None):
     values = core_random.get_generator().uniform(0.0, 1.0, size=tuple(input_shape)).astype(np.float32)
     if per_sample != 28 * 28:
         why = f"the input is not 28x28 images ({per_sample} values)"
+    elif problem:
+        why = problem
     else:
         why = "MNIST not found" + (f" in {data_dir}" if data_dir else "")
     return nd.array(values), f"random numbers of shape {tuple(input_shape)} ({why})"

@@ -168,3 +168,14 @@ def test_an_input_that_is_not_images_gets_random_numbers(ws, net1):
 def test_an_empty_network_passes_trivially(ws):
     assert ws.pass_batch() is True
     assert ws.total_params == 0 and not ws.shapes_resolved and ws.params_text == "sequential0_ (\n\n)"
+
+
+def test_damaged_mnist_files_fall_back_to_random_numbers_with_the_reason(ws, tmp_path):
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):
+        (tmp_path / f"{name}.gz").write_bytes(b"not gzip at all")
+    ws.set_training_settings(data_dir=str(tmp_path))
+    a, _, _ = add_net1(ws)
+    assert ws.pass_batch() is True
+    assert "random numbers" in ws.last_batch_source and "could not be read" in ws.last_batch_source
+    assert weights(ws, a)[0] == (128, 784)

@@ -250,3 +250,16 @@ def test_the_shipped_example_trains_one_full_epoch_to_the_tutorials_accuracy(ws,
     assert ws.run_history.steps_per_epoch == 938
     assert ws.run_history.epoch_test_acc[0] > 0.92
     assert time.perf_counter() - started < 15
+
+
+def test_unreadable_data_ends_the_run_with_the_reason(ws, tmp_path):
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):
+        (tmp_path / f"{name}.gz").write_bytes(b"not gzip at all")
+    ws.set_training_settings(data_dir=str(tmp_path))
+    add_net1(ws)
+    events = record(ws)
+    finished = run(ws)
+    assert finished.reason == "error" and finished.message.startswith("Training failed: ")
+    assert str(tmp_path) in finished.message and finished.traceback
+    assert events[-1].reason == "error" and not ws.is_locked and not ws.has_trained_parameters

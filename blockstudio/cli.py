@@ -83,6 +83,11 @@ def gui_command(argv):
             read_project(positional[0], lambda: "check")
         except ProjectFileError as error:
             return _fail(error)
+    if sys.platform.startswith("linux") and not any(
+            os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        # Qt would abort the whole process with a long message; say it in one line instead.
+        return _fail("no display to open the window on (DISPLAY is not set). Run it in a desktop session, "
+                     "or use 'blockstudio train' / 'blockstudio export', which need no window.")
     try:
         from blockstudio.ui import app
     except ImportError as error:

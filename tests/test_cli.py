@@ -122,6 +122,7 @@ def test_train_without_data_and_with_a_diverging_project(project, tmp_path, caps
 
 
 def test_the_window_is_opened_through_the_ui_entry_point(project, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     calls = []
     fake = types.ModuleType("blockstudio.ui.app")
     fake.main = lambda argv=None: calls.append(argv) or 0
@@ -135,6 +136,13 @@ def test_the_window_is_opened_through_the_ui_entry_point(project, tmp_path, caps
     one_error_line(capsys, cli.main([str(tmp_path / "damaged.bsproj")]), 1, "not a blockstudio project")
     one_error_line(capsys, cli.main([str(project), str(project)]), 2, "at most one project")
     assert len(calls) == 2  # no window for bad command lines
+
+
+def test_no_display_is_one_line_not_a_qt_abort(capsys, monkeypatch):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    one_error_line(capsys, cli.main([]), 1, "no display", "blockstudio train")
 
 
 def test_help_and_version(capsys):

@@ -128,7 +128,7 @@ class TrainingControl:
         run = self._run
         if run is not None:
             run.stop()
-            if wait:
+            if wait and not run.on_worker_thread():
                 run.join()
 
     def wait_training(self, timeout=None):

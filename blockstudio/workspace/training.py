@@ -112,6 +112,9 @@ class TrainingRun:
             self._set_state("stopping")
             self._unpaused.set()
 
+    def on_worker_thread(self):
+        return threading.current_thread() is self._thread
+
     def join(self, timeout=None):
         """Wait for the worker; True once it has finished."""
         if self._thread is not None:

@@ -263,3 +263,8 @@ def test_unreadable_data_ends_the_run_with_the_reason(ws, tmp_path):
     assert finished.reason == "error" and finished.message.startswith("Training failed: ")
     assert str(tmp_path) in finished.message and finished.traceback
     assert events[-1].reason == "error" and not ws.is_locked and not ws.has_trained_parameters
+
+
+def test_stop_and_wait_from_a_training_listener_does_not_deadlock(ws, net1, every_step):
+    ws.events.training.connect(lambda e: ws.stop_training(wait=True) if e.kind == "step" else None)
+    assert run(ws, limit=LIMIT).reason == "stopped"

@@ -4,6 +4,7 @@ kind of machine), fresh block names per test, a seeded engine, and where real da
 import os
 from pathlib import Path
 
+import numpy  # noqa: F401  (loaded first: threadpoolctl limits only libraries already loaded)
 import pytest
 from threadpoolctl import threadpool_limits
 

@@ -1,0 +1,113 @@
+"""The window's actions, menus and toolbar, declared in one table.
+
+Each action is named once (``window.actions["pass_batch"]``) and connected to one command
+of the main window; menus, the toolbar, the canvas's context menu and the tests all use the
+same QAction objects, so a shortcut, a menu item and a button can never disagree.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QStyle, QToolBar
+
+SP = QStyle.StandardPixmap
+KS = QKeySequence.StandardKey
+
+# name: (text, shortcut(s), standard icon, status tip)
+ACTIONS = {
+    "new": ("&New", KS.New, SP.SP_FileIcon, "Start an empty project"),
+    "open": ("&Open…", KS.Open, SP.SP_DialogOpenButton, "Open a .bsproj project"),
+    "open_example": ("Open &Example", None, None, "Open the tutorial's net1 (examples/tutorial-mlp.bsproj)"),
+    "save": ("&Save", KS.Save, SP.SP_DialogSaveButton, "Save the project"),
+    "save_as": ("Save &As…", KS.SaveAs, None, "Save the project under a new name"),
+    "save_params": ("Save &Parameters…", None, None, "Write the network's parameters to a .npz file"),
+    "load_params": ("&Load Parameters…", None, None, "Load parameters from .npz or MXNet .params"),
+    "export": ("&Export Script…", "Ctrl+E", None, "Write a Python script that builds and trains this network"),
+    "quit": ("&Quit", KS.Quit, None, "Quit blockstudio"),
+    "undo": ("&Undo", KS.Undo, SP.SP_ArrowBack, "Undo the last edit"),
+    "redo": ("&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), SP.SP_ArrowForward, "Redo the undone edit"),
+    "delete": ("&Delete", (QKeySequence(Qt.Key.Key_Delete), QKeySequence(Qt.Key.Key_Backspace)),
+               SP.SP_TrashIcon, "Delete the selected block"),
+    "duplicate": ("D&uplicate", "Ctrl+D", None, "Insert a copy of the selected block below it"),
+    "pass_batch": ("&Pass One Batch", "Ctrl+B", SP.SP_MediaSeekForward,
+                   "Send one batch of MNIST through the network so its shapes resolve"),
+    "start": ("&Start Training", "F5", SP.SP_MediaPlay, "Train with the settings of the Training panel"),
+    "pause": ("Pa&use Training", "F6", SP.SP_MediaPause, "Pause after the current step"),
+    "resume": ("&Resume Training", "F7", SP.SP_MediaPlay, "Continue a paused run"),
+    "stop": ("S&top Training", "Shift+F5", SP.SP_MediaStop, "Stop, keeping the last completed step"),
+    "about": ("&About blockstudio", None, None, ""),
+}
+
+MENUS = {
+    "&File": ["new", "open", "open_example", "@recent", None, "save", "save_as", None,
+              "save_params", "load_params", "export", None, "quit"],
+    "&Edit": ["undo", "redo", None, "delete", "duplicate"],
+    "&Run": ["pass_batch", None, "start", "pause", "resume", "stop"],
+    "&View": ["@docks"],
+    "&Help": ["about"],
+}
+TOOLBAR = ["new", "open", "save", None, "undo", "redo", None, "pass_batch", None, "start", "pause", "resume", "stop"]
+
+
+def create_actions(window) -> dict[str, QAction]:
+    """Create every action, connected to ``window.<name>_command`` when it has one."""
+    actions = {}
+    for name, (text, shortcut, icon, tip) in ACTIONS.items():
+        action = QAction(text, window)
+        if icon is not None:
+            action.setIcon(window.style().standardIcon(icon))
+        if shortcut is not None:
+            keys = shortcut if isinstance(shortcut, tuple) else (shortcut,)
+            action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setStatusTip(tip)
+        if tip:
+            action.setToolTip(f"{text.replace('&', '').rstrip('…')}: {tip}")
+        command = getattr(window, f"{name}_command", None)
+        if command is not None:
+            action.triggered.connect(lambda _checked=False, c=command: c())
+        actions[name] = action
+    for name, short in (("pass_batch", "Pass one batch"), ("start", "Start"), ("pause", "Pause"),
+                        ("resume", "Resume"), ("stop", "Stop")):
+        actions[name].setIconText(short)
+    # Delete must not fire while a text field has focus (Backspace edits text there):
+    # it is live only when the canvas (which the window adds it to) has focus.
+    actions["delete"].setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    actions["about"].setMenuRole(QAction.MenuRole.AboutRole)
+    actions["quit"].setMenuRole(QAction.MenuRole.QuitRole)
+    return actions
+
+
+def build_menus(window, actions, recent_menu_filler, docks) -> dict:
+    menus = {}
+    bar = window.menuBar()
+    for title, entries in MENUS.items():
+        menu = bar.addMenu(title)
+        menus[title.replace("&", "")] = menu
+        for entry in entries:
+            if entry is None:
+                menu.addSeparator()
+            elif entry == "@recent":
+                recent = menu.addMenu("Open &Recent")
+                recent.aboutToShow.connect(lambda m=recent: recent_menu_filler(m))
+                menus["Open Recent"] = recent
+            elif entry == "@docks":
+                for dock in docks:
+                    menu.addAction(dock.toggleViewAction())
+            else:
+                menu.addAction(actions[entry])
+    return menus
+
+
+def build_toolbar(window, actions) -> QToolBar:
+    toolbar = QToolBar("Main toolbar", window)
+    toolbar.setObjectName("mainToolbar")
+    toolbar.setMovable(False)
+    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    for entry in TOOLBAR:
+        if entry is None:
+            toolbar.addSeparator()
+        else:
+            toolbar.addAction(actions[entry])
+    window.addToolBar(toolbar)
+    return toolbar

@@ -1,0 +1,420 @@
+"""The main window: palette | canvas | inspector + training, with the output tabs below.
+
+The window owns no state of its own: every command is a workspace method, wrapped only with
+what a window adds (asking before discarding changes, file choosers, showing errors). The
+views render from the workspace when the bridge relays its events.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QPlainTextEdit,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+import blockstudio
+from blockstudio.ui import style
+from blockstudio.ui.actions import build_menus, build_toolbar, create_actions
+from blockstudio.ui.bridge import WorkspaceBridge
+from blockstudio.ui.canvas import NetworkCanvas
+from blockstudio.ui.dialogs import PARAMS_FILTER, PROJECT_FILTER, SCRIPT_FILTER, Dialogs
+from blockstudio.ui.inspector import Inspector
+from blockstudio.ui.palette import LayerPalette
+from blockstudio.ui.plots import TrainingPlots
+from blockstudio.ui.training_panel import ACTIVE_STATES, TrainingPanel
+from blockstudio.workspace import spec as specs
+from blockstudio.workspace.examples import examples_folder
+
+EXAMPLE_NAME = "tutorial-mlp.bsproj"
+
+
+def _text_view() -> QPlainTextEdit:
+    view = QPlainTextEdit()
+    view.setReadOnly(True)
+    view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+    view.setFont(style.monospace_font())
+    return view
+
+
+class MainWindow(QMainWindow):
+    """The blockstudio window around a Workspace.
+
+    Example::
+
+        window = MainWindow(Workspace())
+        window.actions["pass_batch"].trigger()
+    """
+
+    def __init__(self, workspace, settings: QSettings | None = None, parent=None):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.settings = settings
+        self.dialogs = Dialogs(self)
+        self.bridge = WorkspaceBridge(workspace, self)
+
+        self.palette = LayerPalette(specs.LAYER_KINDS)
+        self.canvas = NetworkCanvas(workspace, self.bridge)
+        self.inspector = Inspector(workspace, self.bridge)
+        self.training_panel = TrainingPanel(workspace, self.bridge)
+        self.plots = TrainingPlots(self.bridge)
+        self.params_view = _text_view()
+        self.summary_view = _text_view()
+        self.output_tabs = QTabWidget()
+        self.output_tabs.setDocumentMode(True)
+        self.output_tabs.addTab(self.plots, "Training plots")
+        self.output_tabs.addTab(self._captioned(self.params_view, "print(net.collect_params())"), "Parameters")
+        self.output_tabs.addTab(self.summary_view, "Summary")
+
+        self.setCentralWidget(self.canvas)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowNestedDocks)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.palette_dock = self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.training_dock = self._dock("Training", self.training_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.output_dock = self._dock("Output", self.output_tabs, Qt.DockWidgetArea.BottomDockWidgetArea)
+
+        self.actions = create_actions(self)
+        docks = [self.palette_dock, self.inspector_dock, self.training_dock, self.output_dock]
+        self.menus = build_menus(self, self.actions, self._fill_recent_menu, docks)
+        self.toolbar = build_toolbar(self, self.actions)
+        self.canvas.addAction(self.actions["delete"])
+        self.canvas.set_context_actions([self.actions["duplicate"], self.actions["delete"]])
+        self.state_label = QLabel()
+        self.statusBar().addPermanentWidget(self.state_label)
+
+        bridge = self.bridge
+        bridge.projectChanged.connect(self._update_title)
+        bridge.historyChanged.connect(self._update_actions)
+        bridge.selectionChanged.connect(lambda _uid: self._update_actions())
+        bridge.layersChanged.connect(self._update_texts)
+        bridge.shapesChanged.connect(self._update_texts)
+        bridge.trainingState.connect(self._on_training_state)
+        bridge.runFinished.connect(self._on_run_finished)
+        bridge.epochFinished.connect(self._on_epoch)
+        self.palette.appendRequested.connect(self._append_layer)
+        self.canvas.editFailed.connect(self._show_message)
+        self.training_panel.message.connect(self._show_message)
+        self.training_panel.refused.connect(self.dialogs_warning)
+
+        self.resize(1280, 800)
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [180, 400], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.inspector_dock, self.training_dock], [400, 330], Qt.Orientation.Vertical)
+        self.resizeDocks([self.output_dock], [250], Qt.Orientation.Vertical)
+        self._restore_geometry()
+        self._update_title()
+        self._update_texts()
+        self._on_training_state(getattr(workspace, "training_state", "idle"))
+        self.statusBar().showMessage("Drag layers from the palette onto the network, then Pass one batch (Ctrl+B).")
+
+    @staticmethod
+    def _captioned(view, caption: str) -> QWidget:
+        label = QLabel(caption)
+        label.setFont(style.monospace_font())
+        label.setObjectName("hintLabel")
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.setSpacing(2)
+        layout.addWidget(label)
+        layout.addWidget(view)
+        return box
+
+    def _dock(self, title, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{title.lower()}Dock")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    # -- rendering ------------------------------------------------------------------------
+    def _update_title(self) -> None:
+        ws = self.workspace
+        name = os.path.basename(ws.path) if ws.path else "Untitled"
+        self.setWindowTitle(f"{name}[*] — blockstudio")
+        self.setWindowModified(ws.dirty)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        ws, a = self.workspace, self.actions
+        state = getattr(ws, "training_state", "idle")
+        locked = state != "idle"
+        has_block = ws.selected is not None
+        a["undo"].setText(ws.undo_text or "&Undo")
+        a["redo"].setText(ws.redo_text or "&Redo")
+        a["undo"].setEnabled(ws.can_undo and not locked)
+        a["redo"].setEnabled(ws.can_redo and not locked)
+        for name in ("delete", "duplicate"):
+            a[name].setEnabled(has_block and not locked)
+        for name in ("new", "open", "open_example", "load_params", "pass_batch"):
+            a[name].setEnabled(not locked)
+        self.menus["Open Recent"].setEnabled(not locked)
+        a["start"].setEnabled(state == "idle")
+        a["pause"].setEnabled(state == "running")
+        a["resume"].setEnabled(state == "paused")
+        a["stop"].setEnabled(state in ("running", "paused"))
+        a["resume"].setVisible(state == "paused")
+        a["start"].setVisible(state != "paused")
+
+    def _update_texts(self) -> None:
+        ws = self.workspace
+        for view, text in ((self.params_view, ws.params_text),
+                           (self.summary_view, ws.summary_text or "The summary appears once a batch has "
+                                                                  "passed (Run ▸ Pass One Batch, Ctrl+B).")):
+            if view.toPlainText() != text:
+                view.setPlainText(text)
+
+    def dialogs_warning(self, title: str, message: str) -> None:
+        self.dialogs.warning(title, message)  # looked up late: tests swap self.dialogs
+
+    def _show_message(self, text: str, timeout: int = 8000) -> None:
+        self.statusBar().showMessage(text, timeout)
+
+    # -- training -------------------------------------------------------------------------
+    def _on_training_state(self, state: str) -> None:
+        reason = (getattr(self.workspace, "lock_reason", "") or None) if state in ACTIVE_STATES else None
+        if state in ACTIVE_STATES and reason is None:
+            reason = f"Training is {state}: stop it to edit the network."
+        for view in (self.canvas, self.palette, self.inspector):
+            view.set_locked(reason)
+        self.state_label.setText("" if state == "idle" else f"Training {state}")
+        if state == "running":
+            self.output_tabs.setCurrentWidget(self.plots)
+        self._update_actions()
+
+    def _on_epoch(self, event) -> None:
+        test = "–" if event.test_acc is None else f"{event.test_acc:.2%}"
+        self._show_message(f"Epoch {event.epoch}: train accuracy {event.train_acc:.2%}, test accuracy {test}", 0)
+
+    def _on_run_finished(self, event) -> None:
+        reason, message = getattr(event, "reason", ""), getattr(event, "message", "")
+        if reason == "diverged":
+            self.dialogs.warning("Training diverged", message)
+        elif reason == "error":
+            self.dialogs.error("Training failed", message)
+        self._show_message(message or f"Training {reason}.", 0)
+        self._update_texts()
+
+    # -- file commands --------------------------------------------------------------------
+    def _start_dir(self) -> str:
+        return os.path.dirname(self.workspace.path) if self.workspace.path else os.getcwd()
+
+    def _stem(self) -> str:
+        return Path(self.workspace.path).stem if self.workspace.path else "untitled"
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to discard the current project (saved, or the user agreed)."""
+        if not self.workspace.dirty:
+            return True
+        name = os.path.basename(self.workspace.path) if self.workspace.path else "Untitled"
+        answer = self.dialogs.ask_save_changes(name)
+        if answer == "save":
+            return self.save_command()
+        return answer == "discard"
+
+    def new_command(self) -> None:
+        if self.maybe_save():
+            self.workspace.new()
+            self._show_message("New project.")
+
+    def open_command(self) -> None:
+        if not self.maybe_save():
+            return
+        path = self.dialogs.open_file("Open project", self._start_dir(), PROJECT_FILTER)
+        if path:
+            self.open_path(path, asked=True)
+
+    def open_example_command(self) -> None:
+        folder = examples_folder()
+        path = Path(folder) / EXAMPLE_NAME if folder else None
+        if path is None or not path.exists():
+            self.dialogs.error("Example not found", (
+                f"The example project {EXAMPLE_NAME} is not installed: it ships in the examples/ folder "
+                "of a blockstudio source checkout."))
+            return
+        self.open_path(str(path))
+
+    def open_path(self, path: str, asked: bool = False) -> bool:
+        """Open ``path``; on a damaged file show what is wrong and keep the current project."""
+        if not asked and not self.maybe_save():
+            return False
+        try:
+            warnings = self.workspace.open(path)
+        except (ValueError, OSError) as exc:
+            self.dialogs.error("Cannot open project", str(exc))
+            return False
+        for warning in warnings or []:
+            self.dialogs.warning("Project opened with a warning", warning)
+        self._show_message(f"Opened {path}")
+        return True
+
+    def _fill_recent_menu(self, menu) -> None:
+        menu.clear()
+        paths = self.workspace.recent_files
+        for number, path in enumerate(paths, 1):
+            action = menu.addAction(f"&{number % 10} {os.path.basename(path)}")
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.open_path(p))
+        if not paths:
+            menu.addAction("No recent projects").setEnabled(False)
+
+    def save_command(self) -> bool:
+        if self.workspace.path is None:
+            return self.save_as_command()
+        return self._save(None)
+
+    def save_as_command(self) -> bool:
+        start = os.path.join(self._start_dir(), f"{self._stem()}.bsproj")
+        path = self.dialogs.save_file("Save project as", start, PROJECT_FILTER, ".bsproj")
+        return self._save(path) if path else False
+
+    def _save(self, path) -> bool:
+        try:
+            self.workspace.save(path)
+        except (ValueError, OSError) as exc:
+            self.dialogs.error("Cannot save project", str(exc))
+            return False
+        self._show_message(f"Saved {self.workspace.path}")
+        return True
+
+    def save_params_command(self) -> None:
+        start = os.path.join(self._start_dir(), f"{self._stem()}.parameters.npz")
+        path = self.dialogs.save_file("Save parameters", start, PARAMS_FILTER, ".npz")
+        if path:
+            self._run_file_job("Cannot save parameters", lambda: self.workspace.save_parameters(path),
+                               f"Saved parameters to {path}")
+
+    def load_params_command(self) -> None:
+        path = self.dialogs.open_file("Load parameters", self._start_dir(), PARAMS_FILTER)
+        if path:
+            self._run_file_job("Cannot load parameters", lambda: self.workspace.load_parameters(path),
+                               f"Loaded parameters from {path}")
+
+    def export_command(self) -> None:
+        start = os.path.join(self._start_dir(), f"{self._stem()}.py")
+        path = self.dialogs.save_file("Export Python script", start, SCRIPT_FILTER, ".py")
+        if path:
+            self._run_file_job("Cannot export the script", lambda: self.workspace.export_script(path),
+                               f"Exported {path}: run it with python {os.path.basename(path)}")
+
+    def _run_file_job(self, title, job, done) -> None:
+        try:
+            job()
+        except (ValueError, OSError) as exc:
+            self.dialogs.error(title, str(exc))
+            return
+        self._show_message(done)
+
+    def quit_command(self) -> None:
+        self.close()
+
+    def about_command(self) -> None:
+        self.dialogs.info("About blockstudio", (
+            f"blockstudio {blockstudio.__version__}\n\nCompose, train and understand neural networks "
+            "over a numpy engine that speaks MXNet Gluon 1.x."))
+
+    # -- edit and run commands ------------------------------------------------------------
+    def _guarded(self, job):
+        try:
+            return job()
+        except ValueError as exc:  # LockedError and friends: say it, change nothing
+            self._show_message(str(exc))
+            return None
+
+    def _append_layer(self, kind: str) -> None:
+        uid = self._guarded(lambda: self.workspace.add_layer(kind))
+        if uid is not None:
+            self.workspace.select(uid)
+
+    def undo_command(self) -> None:
+        self._guarded(self.workspace.undo)
+
+    def redo_command(self) -> None:
+        self._guarded(self.workspace.redo)
+
+    def delete_command(self) -> None:
+        uid = self.workspace.selected
+        if uid is not None:
+            self._guarded(lambda: self.workspace.remove_layer(uid))
+
+    def duplicate_command(self) -> None:
+        uid = self.workspace.selected
+        if uid is not None:
+            new = self._guarded(lambda: self.workspace.duplicate_layer(uid))
+            if new is not None:
+                self.workspace.select(new)
+
+    def pass_batch_command(self) -> None:
+        ws = self.workspace
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            ok = self._guarded(ws.pass_batch)
+        finally:
+            QApplication.restoreOverrideCursor()
+        if ok is None:
+            return
+        source = getattr(ws, "last_batch_source", "") or "one batch"
+        if ok:
+            self._show_message(f"Shapes resolved with {source}: {style.count_text(ws.total_params)} parameters.", 0)
+            self.output_tabs.setCurrentIndex(1)
+            return
+        errors = getattr(ws, "layer_errors", {}) or {}
+        uid = next((s.uid for s in ws.layers if s.uid in errors), None)
+        if uid is not None:
+            ws.select(uid)
+            self._show_message(f"The network cannot run: {errors[uid]}", 0)
+
+    def start_command(self) -> None:
+        self.training_panel.start()
+
+    def pause_command(self) -> None:
+        self.training_panel.pause()
+
+    def resume_command(self) -> None:
+        self.training_panel.resume()
+
+    def stop_command(self) -> None:
+        self.training_panel.stop()
+
+    # -- window lifetime ------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        if self.settings is None:
+            return
+        geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event):
+        ws = self.workspace
+        if getattr(ws, "training_state", "idle") in ACTIVE_STATES:
+            if not self.dialogs.ask_stop_training():
+                event.ignore()
+                return
+            ws.stop_training()
+            wait = getattr(ws, "wait_training", None)
+            if wait is not None:
+                wait()
+        if not self.maybe_save():
+            event.ignore()
+            return
+        if self.settings is not None:
+            self.settings.setValue("window/geometry", self.saveGeometry())
+            self.settings.setValue("window/state", self.saveState())
+        self.bridge.close()
+        event.accept()

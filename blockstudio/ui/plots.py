@@ -1,0 +1,139 @@
+"""Live training plots: loss per step (raw and smoothed) and accuracy per epoch.
+
+Following pyqtgraph's scrolling-plot recipe: every curve is created once; new values are
+appended into preallocated arrays (doubled when full) and pushed with ``setData`` when the
+bridge's ~15 Hz timer delivers a batch of steps. Nothing is ever re-plotted from scratch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+SMOOTHING = 0.98  # EMA decay of the smoothed loss (TensorBoard-style, bias-corrected)
+
+
+class _Series:
+    """A growable float array: append in O(1) amortised, view the filled part without copying."""
+
+    def __init__(self, capacity: int = 1024):
+        self.values = np.empty(capacity, dtype=np.float64)
+        self.size = 0
+
+    def extend(self, new) -> None:
+        new = np.asarray(new, dtype=np.float64)
+        need = self.size + new.size
+        if need > self.values.size:
+            grown = np.empty(max(need, 2 * self.values.size), dtype=np.float64)
+            grown[: self.size] = self.values[: self.size]
+            self.values = grown
+        self.values[self.size:need] = new
+        self.size = need
+
+    def view(self) -> np.ndarray:
+        return self.values[: self.size]
+
+    def clear(self) -> None:
+        self.size = 0
+
+
+def _style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str) -> None:
+    plot.setTitle(title, size="11pt")
+    plot.setLabel("bottom", x_label)
+    plot.setLabel("left", y_label)
+    plot.showGrid(x=True, y=True, alpha=0.25)
+    plot.setMenuEnabled(False)
+
+
+class TrainingPlots(QWidget):
+    """Two plots fed by a WorkspaceBridge: loss per step and train/test accuracy per epoch.
+
+    Example::
+
+        plots = TrainingPlots(bridge)
+        plots.loss_curve.getData()    # (steps, losses) received so far
+    """
+
+    def __init__(self, bridge=None, parent=None):
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=True)
+        self.steps = _Series()
+        self.losses = _Series()
+        self.smoothed = _Series()
+        self.epochs = _Series(64)
+        self.train_acc = _Series(64)
+        self.test_acc = _Series(64)
+        self._ema = 0.0
+        self._ema_count = 0
+
+        self.loss_widget = pg.PlotWidget(background="w")
+        loss_plot = self.loss_widget.getPlotItem()
+        _style_plot(loss_plot, "Training loss", "step", "loss")
+        loss_plot.addLegend(offset=(-10, 10))
+        # Thousands of steps: let pyqtgraph draw only what is visible, at screen resolution.
+        loss_plot.setDownsampling(auto=True, mode="peak")
+        loss_plot.setClipToView(True)
+        self.loss_curve = loss_plot.plot(pen=pg.mkPen("#93c5fd", width=1), name="per step")
+        self.smooth_curve = loss_plot.plot(pen=pg.mkPen("#1d4ed8", width=2.2), name="smoothed")
+
+        self.acc_widget = pg.PlotWidget(background="w")
+        acc_plot = self.acc_widget.getPlotItem()
+        _style_plot(acc_plot, "Accuracy per epoch", "epoch", "accuracy")
+        acc_plot.addLegend(offset=(-10, -10))
+        self.train_curve = acc_plot.plot(pen=pg.mkPen("#ea580c", width=2), symbol="o", symbolSize=7,
+                                         symbolBrush="#ea580c", symbolPen="w", name="train")
+        self.test_curve = acc_plot.plot(pen=pg.mkPen("#16a34a", width=2), symbol="s", symbolSize=7,
+                                        symbolBrush="#16a34a", symbolPen="w", name="test")
+        acc_plot.getAxis("bottom").setTickSpacing(1, 1)
+
+        for widget in (self.loss_widget, self.acc_widget):
+            widget.getPlotItem().getAxis("left").setWidth(48)
+            widget.setMinimumHeight(150)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.loss_widget, 3)
+        layout.addWidget(self.acc_widget, 2)
+
+        if bridge is not None:
+            bridge.runReset.connect(self.clear)
+            bridge.stepsArrived.connect(lambda _step, losses: self.append_losses(losses))
+            bridge.epochFinished.connect(
+                lambda e: self.append_epoch(e.epoch, e.train_acc, e.test_acc))
+
+    def clear(self) -> None:
+        for series in (self.steps, self.losses, self.smoothed, self.epochs, self.train_acc, self.test_acc):
+            series.clear()
+        self._ema, self._ema_count = 0.0, 0
+        for curve in (self.loss_curve, self.smooth_curve, self.train_curve, self.test_curve):
+            curve.setData([], [])
+
+    def append_losses(self, losses) -> None:
+        """Append a batch of per-step losses (called at the bridge's bounded rate)."""
+        losses = np.asarray(losses, dtype=np.float64)
+        if losses.size == 0:
+            return
+        start = self.steps.size
+        self.steps.extend(np.arange(start + 1, start + 1 + losses.size, dtype=np.float64))
+        self.losses.extend(losses)
+        smooth = np.empty_like(losses)
+        ema, count = self._ema, self._ema_count
+        for i, loss in enumerate(losses):  # a few dozen per tick: a loop is fine
+            if np.isfinite(loss):
+                ema = SMOOTHING * ema + (1.0 - SMOOTHING) * loss
+                count += 1
+            smooth[i] = ema / (1.0 - SMOOTHING ** count) if count else np.nan
+        self._ema, self._ema_count = ema, count
+        self.smoothed.extend(smooth)
+        x = self.steps.view()
+        # connect="finite": a diverged (NaN/inf) step leaves a gap instead of breaking the curve.
+        self.loss_curve.setData(x, self.losses.view(), connect="finite")
+        self.smooth_curve.setData(x, self.smoothed.view(), connect="finite")
+
+    def append_epoch(self, epoch, train_acc, test_acc) -> None:
+        self.epochs.extend([epoch])
+        self.train_acc.extend([np.nan if train_acc is None else train_acc])
+        self.test_acc.extend([np.nan if test_acc is None else test_acc])
+        x = self.epochs.view()
+        self.train_curve.setData(x, self.train_acc.view())
+        self.test_curve.setData(x, self.test_acc.view(), connect="finite")

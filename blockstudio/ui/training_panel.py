@@ -1,0 +1,248 @@
+"""The training panel: settings, Start / Pause / Resume / Stop, epoch progress and a status line.
+
+The run itself belongs to the workspace (a worker thread); this panel calls its methods and
+renders what the bridge relays, at the bridge's bounded rate.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from blockstudio.ui.fields import FieldEditor
+from blockstudio.workspace import spec as specs
+
+ACTIVE_STATES = ("running", "paused", "stopping")
+
+# name: (label, kind, tooltip); the order is the form's order.
+TRAINING_FIELDS = {
+    "epochs": ("Epochs", "int", "Passes over the training set."),
+    "batch_size": ("Batch size", "int", "Samples per step; Trainer.step(batch_size) divides by it."),
+    "optimizer": ("Optimizer", "choice", "gluon.Trainer's optimizer."),
+    "learning_rate": ("Learning rate", "float", "Step size of the optimizer."),
+    "momentum": ("Momentum", "float", "SGD momentum in [0, 1); 0 is plain SGD. Adam has none."),
+    "weight_decay": ("Weight decay", "float", "L2 penalty added by the optimizer (wd)."),
+    "initializer": ("Initializer", "choice", "How the parameters start."),
+    "init_magnitude": ("Magnitude", "float", "mx.init.Xavier(magnitude=...): the tutorial uses 2.24."),
+    "init_scale": ("Scale", "float", "Uniform: values in [-scale, scale]; Normal: sigma."),
+    "seed": ("Seed", "int", "Seeds every random choice, so a run repeats exactly."),
+    "dataset": ("Dataset", "choice", "Which 28x28 digit-like data set to train on."),
+    "data_dir": ("Data folder", "path", "Where the .gz files are; empty: found automatically."),
+}
+LAYOUT = [("epochs", "batch_size"), ("optimizer", "learning_rate"), ("momentum", "weight_decay"),
+          ("initializer", "init_magnitude"), ("seed", "dataset"), ("data_dir",)]
+
+_LABELS = {"sgd": "SGD", "adam": "Adam", "xavier": "Xavier", "uniform": "Uniform", "normal": "Normal",
+           "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+CHOICES = {
+    name: [(_LABELS.get(value, value), value) for value in values]
+    for name, values in (("optimizer", specs.OPTIMIZERS), ("initializer", specs.INITIALIZERS),
+                         ("dataset", specs.DATASETS))
+}
+
+
+def _duration(seconds) -> str:
+    if seconds is None or seconds != seconds or seconds < 0:
+        return "–"
+    seconds = int(round(seconds))
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+class TrainingPanel(QWidget):
+    """Training settings and run controls for a workspace.
+
+    Example::
+
+        panel = TrainingPanel(ws, bridge)
+        panel.start_button.click()      # ws.start_training()
+    """
+
+    message = Signal(str)  # a one-line note for the status bar
+    refused = Signal(str, str)  # (title, message): a run that cannot start, worth a dialog
+
+    def __init__(self, workspace, bridge, parent=None):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.bridge = bridge
+        self.state = "idle"
+        self.limit = None  # quick checks (tests, the benchmark): train on the first N images only
+        self.fields: dict[str, FieldEditor] = {}
+        self._momentum_applies = True
+        # Two settings per row keeps the panel short enough to share the right column with
+        # the inspector at 1280x800.
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(5)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        self._labels = {}
+        for name, (label, kind, tip) in TRAINING_FIELDS.items():
+            field = FieldEditor(name, kind, choices=CHOICES.get(name), tooltip=tip,
+                                placeholder="automatic" if name == "data_dir" else "")
+            field.committed.connect(self._commit)
+            self.fields[name] = field
+            self._labels[name] = QLabel(label)
+            self._labels[name].setToolTip(tip)
+            self._labels[name].setContentsMargins(0, 4, 0, 0)  # line up with the editor's text
+        for row, pair in enumerate(LAYOUT):
+            for column, name in enumerate(pair):
+                if name is None:
+                    continue
+                span = 3 if len(pair) == 1 else 1
+                grid.addWidget(self._labels[name], row, 2 * column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+                grid.addWidget(self.fields[name], row, 2 * column + 1, 1, span)
+        # Magnitude (Xavier) and scale/sigma (Uniform/Normal) share one cell.
+        row = next(i for i, pair in enumerate(LAYOUT) if "init_magnitude" in pair)
+        grid.addWidget(self._labels["init_scale"], row, 2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.fields["init_scale"], row, 3)
+
+        icon = self.style().standardIcon
+        self.start_button = QPushButton(icon(QStyle.StandardPixmap.SP_MediaPlay), "Start")
+        self.pause_button = QPushButton(icon(QStyle.StandardPixmap.SP_MediaPause), "Pause")
+        self.resume_button = QPushButton(icon(QStyle.StandardPixmap.SP_MediaPlay), "Resume")
+        self.stop_button = QPushButton(icon(QStyle.StandardPixmap.SP_MediaStop), "Stop")
+        self.start_button.setToolTip("Train on the chosen data set with these settings (F5)")
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.pause)
+        self.resume_button.clicked.connect(self.resume)
+        self.stop_button.clicked.connect(self.stop)
+        buttons = QGridLayout()
+        buttons.addWidget(self.start_button, 0, 0)
+        buttons.addWidget(self.resume_button, 0, 0)
+        buttons.addWidget(self.pause_button, 0, 1)
+        buttons.addWidget(self.stop_button, 0, 2)
+
+        self.progress = QProgressBar()
+        self.progress.setFormat("epoch %p%")
+        self.progress.setValue(0)
+        self.status_label = QLabel("Not trained yet.")
+        self.status_label.setObjectName("hintLabel")
+        self.status_label.setWordWrap(True)
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.addLayout(grid)
+        layout.addSpacing(4)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.result_label)
+        layout.addStretch(1)
+
+        bridge.trainingState.connect(self._on_state)
+        bridge.stepsArrived.connect(self._on_steps)
+        bridge.epochFinished.connect(self._on_epoch)
+        bridge.runFinished.connect(self._on_finished)
+        bridge.runReset.connect(self._on_reset)
+        bridge.projectChanged.connect(self.reload)
+        self.reload()
+        self._on_state(getattr(workspace, "training_state", "idle"))
+
+    # -- settings -------------------------------------------------------------------------
+    def reload(self) -> None:
+        settings = self.workspace.training_settings
+        for name, field in self.fields.items():
+            field.set_value(getattr(settings, name))
+        self._show_relevant_rows(settings)
+
+    def _show_relevant_rows(self, settings) -> None:
+        self._momentum_applies = settings.optimizer == "sgd"
+        self.fields["momentum"].set_read_only(not self._momentum_applies or self.state in ACTIVE_STATES)
+        xavier = settings.initializer == "xavier"
+        for name, visible in (("init_magnitude", xavier), ("init_scale", not xavier)):
+            self.fields[name].setVisible(visible)
+            self._labels[name].setVisible(visible)
+        self._labels["init_scale"].setText("Sigma" if settings.initializer == "normal" else "Scale")
+
+    def _commit(self, name: str, value) -> None:
+        if getattr(self.workspace.training_settings, name) == value:
+            self.fields[name].set_error(None)
+            return
+        try:
+            self.workspace.set_training_settings(**{name: value})
+        except ValueError as exc:  # SettingError / LockedError: shown beside the field
+            self.fields[name].set_error(getattr(exc, "message", None) or str(exc))
+            return
+        self.reload()
+
+    # -- run control ----------------------------------------------------------------------
+    def _call(self, method, **options) -> bool:
+        try:
+            method(**options)
+        except ValueError as exc:  # TrainingError (no data, no layers...), LockedError
+            self.status_label.setText(str(exc))
+            self.message.emit(str(exc))
+            self.refused.emit("Cannot train", str(exc))
+            return False
+        return True
+
+    def start(self) -> None:
+        """Start a run; ``self.limit`` (None: all images) trains on the first N images only."""
+        options = {"limit": self.limit} if self.limit else {}
+        self._call(self.workspace.start_training, **options)
+
+    def pause(self) -> None:
+        self._call(self.workspace.pause_training)
+
+    def resume(self) -> None:
+        self._call(self.workspace.resume_training)
+
+    def stop(self) -> None:
+        self._call(self.workspace.stop_training)
+
+    def _on_state(self, state: str) -> None:
+        self.state = state
+        active = state in ACTIVE_STATES
+        self.start_button.setVisible(state != "paused")
+        self.start_button.setEnabled(state == "idle")
+        self.resume_button.setVisible(state == "paused")
+        self.pause_button.setEnabled(state == "running")
+        self.stop_button.setEnabled(state in ("running", "paused"))
+        for name, field in self.fields.items():
+            field.set_read_only(active or (name == "momentum" and not self._momentum_applies))
+        if state == "paused":
+            self.status_label.setText("Paused. " + self.status_label.text().removeprefix("Paused. "))
+
+    def _on_reset(self) -> None:
+        self.progress.setValue(0)
+        self.result_label.setText("")
+        starting = self.bridge.state == "running"
+        self.status_label.setText("Starting: loading the data set…" if starting else "Not trained yet.")
+
+    def _on_steps(self, step, _losses) -> None:
+        if step is None:
+            return
+        total = max(1, int(step.steps_per_epoch))
+        self.progress.setMaximum(total)
+        self.progress.setValue(min(int(step.step), total))
+        epochs = self.workspace.training_settings.epochs
+        prefix = "Paused. " if self.state == "paused" else ""
+        self.status_label.setText(
+            f"{prefix}Epoch {step.epoch}/{epochs} · step {step.step}/{total} · "
+            f"{step.samples_per_sec:,.0f} samples/s · {_duration(step.eta_seconds)} left · "
+            f"loss {step.loss:.4f}")
+
+    def _on_epoch(self, event) -> None:
+        test = "–" if event.test_acc is None else f"{event.test_acc:.2%}"
+        self.result_label.setText(
+            f"Epoch {event.epoch}: train loss <b>{event.train_loss:.4f}</b> · "
+            f"train accuracy <b>{event.train_acc:.2%}</b> · test accuracy <b>{test}</b>")
+
+    def _on_finished(self, event) -> None:
+        reason = getattr(event, "reason", "")
+        text = getattr(event, "message", "") or f"Training {reason}."
+        if reason == "completed":
+            self.progress.setValue(self.progress.maximum())
+        self.status_label.setText(text)

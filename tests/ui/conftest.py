@@ -1,0 +1,118 @@
+"""UI test setup: an offscreen Qt platform (set before Qt is imported), an isolated config
+folder, a window around a fresh workspace whose dialogs are scripted, and small helpers that
+deliver real drag-and-drop events to the canvas."""
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QPointF, Qt  # noqa: E402
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+
+class ScriptedDialogs:
+    """Stands in for blockstudio.ui.dialogs.Dialogs: answers from a script, records every call."""
+
+    def __init__(self):
+        self.calls = []
+        self.save_answer = "discard"
+        self.stop_answer = True
+        self.paths = []  # answers to open_file / save_file, consumed in order
+
+    def ask_save_changes(self, name):
+        self.calls.append(("ask_save_changes", name))
+        return self.save_answer
+
+    def ask_stop_training(self):
+        self.calls.append(("ask_stop_training",))
+        return self.stop_answer
+
+    def open_file(self, title, start, file_filter):
+        self.calls.append(("open_file", title))
+        return self.paths.pop(0) if self.paths else None
+
+    def save_file(self, title, start, file_filter, suffix):
+        self.calls.append(("save_file", title))
+        return self.paths.pop(0) if self.paths else None
+
+    def error(self, title, message):
+        self.calls.append(("error", title, message))
+
+    def warning(self, title, message):
+        self.calls.append(("warning", title, message))
+
+    def info(self, title, message):
+        self.calls.append(("info", title, message))
+
+    def titles(self, kind):
+        return [call[1] for call in self.calls if call[0] == kind]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_folders(tmp_path, monkeypatch):
+    monkeypatch.setenv("BLOCKSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("BLOCKSTUDIO_DATA", raising=False)
+
+
+@pytest.fixture
+def app(qapp):
+    from blockstudio.ui.app import create_application
+
+    return create_application()
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    from blockstudio.workspace import Workspace
+    from blockstudio.workspace.recent import RecentFiles
+
+    return Workspace(recent_files=RecentFiles(tmp_path / "config" / "recent.json"))
+
+
+@pytest.fixture
+def window(app, qtbot, workspace):
+    from blockstudio.ui.mainwindow import MainWindow
+
+    win = MainWindow(workspace)
+    win.dialogs = ScriptedDialogs()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    if workspace.training_state != "idle":
+        workspace.stop_training(wait=True)
+        QApplication.processEvents()
+
+
+def add_net1(ws):
+    """The tutorial's net1: Dense(128, relu), Dense(64, relu), Dense(10). Returns the uids."""
+    return [ws.add_layer("Dense", units=128, activation="relu"),
+            ws.add_layer("Dense", units=64, activation="relu"),
+            ws.add_layer("Dense", units=10, activation=None)]
+
+
+def gap_above(canvas, index):
+    """A board point in the gap just above block ``index`` (or below the last block)."""
+    cards = canvas.cards()
+    if index < len(cards):
+        geometry = cards[index].geometry()
+        return QPointF(geometry.center().x(), geometry.top() - 4)
+    geometry = cards[-1].geometry() if cards else canvas.input_card.geometry()
+    return QPointF(geometry.center().x(), geometry.bottom() + 4)
+
+
+def drag_and_drop(board, mime, pos, action=Qt.DropAction.CopyAction):
+    """Deliver the enter / move / drop events Qt sends during a real drag, at ``pos``.
+
+    Returns (drop indicator index seen during the move, whether the drop was accepted).
+    """
+    point = QPointF(pos)
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    QApplication.sendEvent(board, QDragEnterEvent(point, action, mime, buttons, mods))
+    QApplication.sendEvent(board, QDragMoveEvent(point, action, mime, buttons, mods))
+    indicator = board.drop_index
+    drop = QDropEvent(QPointF(pos), action, mime, buttons, mods)
+    QApplication.sendEvent(board, drop)
+    return indicator, drop.isAccepted()

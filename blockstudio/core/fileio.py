@@ -23,7 +23,7 @@ def atomic_write(path, mode="wb"):
         try:
             os.chmod(tmp, os.stat(path).st_mode & 0o7777)
         except FileNotFoundError:
-            os.chmod(tmp, 0o666 & ~_umask())
+            os.chmod(tmp, 0o666 & ~_UMASK)
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush()
@@ -35,7 +35,11 @@ def atomic_write(path, mode="wb"):
         raise
 
 
-def _umask():
-    mask = os.umask(0)
+def _read_umask():
+    # Reading the umask means setting it; done once at import, before any worker thread.
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+_UMASK = _read_umask()

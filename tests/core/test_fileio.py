@@ -25,7 +25,9 @@ def test_new_files_get_the_usual_permissions_and_replaced_files_keep_theirs(tmp_
     try:
         with atomic_write(tmp_path / "new.txt", "w") as f:
             f.write("x")
-        assert stat.S_IMODE(os.stat(tmp_path / "new.txt").st_mode) == 0o644
+        (tmp_path / "plain.txt").write_text("x")
+        assert stat.S_IMODE(os.stat(tmp_path / "new.txt").st_mode) == \
+            stat.S_IMODE(os.stat(tmp_path / "plain.txt").st_mode)
         (tmp_path / "kept.txt").write_text("x")
         os.chmod(tmp_path / "kept.txt", 0o640)
         with atomic_write(tmp_path / "kept.txt", "w") as f:

@@ -129,7 +129,7 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
             if g.shape != head.shape:
                 raise ValueError("head_grads shape %s does not match the head's shape %s"
                                  % (g.shape, head.shape))
-            given.add(id(g))
+            given.add(id(g if g.base is None else g.base))
         _accumulate(head, g, grads, leaf_grads, heap)
 
     with _Scope(False, train_mode):

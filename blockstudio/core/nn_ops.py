@@ -104,7 +104,7 @@ def _dense(data, weight, bias, flatten, act_type):
             # The gradient in the weight's own memory layout (see Dense: (in, out) in memory),
             # so the optimizer's update runs over both arrays in one contiguous sweep.
             gw = (x2.T @ g).T if w.flags.f_contiguous and not w.flags.c_contiguous else g.T @ x2
-        gb = g.sum(axis=0) if need_b else None
+        gb = np.add.reduce(g, axis=0) if need_b else None
         return (gx, gw, gb) if bias is not None else (gx, gw)
     parents = (data, weight, bias) if bias is not None else (data, weight)
     if not flatten and x.ndim != 2:

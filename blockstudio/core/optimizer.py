@@ -84,17 +84,16 @@ class SGD(Optimizer):
         if self.momentum or self.wd or self.clip_gradient is not None:
             return super().update_all(items)
         # Plain SGD, the tutorial's: one tight loop, w -= (lr * rescale * lr_mult) * grad.
-        base = self.learning_rate * self.rescale_grad
+        # A Python float times a float32 array stays float32 (numpy's weak scalars).
+        base = float(self.learning_rate * self.rescale_grad)
         for _, weight, grad, _, lr_mult, _ in items:
-            weight -= weight.dtype.type(base * lr_mult) * grad
+            weight -= (base * lr_mult) * grad
 
     def update(self, index, weight, grad, state, lr_mult=1.0, wd_mult=1.0):
         lr = self.learning_rate * lr_mult
         wd = self.wd * wd_mult
         if state is None and wd == 0 and self.clip_gradient is None:
-            # The common case: w -= (lr * rescale) * grad, the scalar in the weight's dtype so
-            # numpy does not widen the temporary.
-            weight -= weight.dtype.type(lr * self.rescale_grad) * grad
+            weight -= float(lr * self.rescale_grad) * grad
             return
         g = self._grad(grad, weight, wd)
         if state is None:

@@ -1,0 +1,132 @@
+"""The main window's commands: undo/redo texts, title and unsaved mark, files (save, open,
+damaged files, recent, example), asking before discarding changes, parameters and export."""
+
+import json
+
+from .conftest import add_net1
+
+
+def test_undo_redo_actions_name_the_step(window):
+    ws, actions = window.workspace, window.actions
+    assert not actions["undo"].isEnabled() and actions["undo"].text() == "&Undo"
+    window.palette.appendRequested.emit("Dense")
+    assert actions["undo"].text() == "Undo Add Dense" and actions["undo"].isEnabled()
+    window.palette.appendRequested.emit("Dropout")
+    actions["undo"].trigger()
+    assert [s.kind for s in ws.layers] == ["Dense"]
+    assert actions["redo"].text() == "Redo Add Dropout" and actions["redo"].isEnabled()
+    actions["redo"].trigger()
+    assert [s.kind for s in ws.layers] == ["Dense", "Dropout"]
+    assert [k.toString() for k in actions["redo"].shortcuts()] == ["Ctrl+Shift+Z", "Ctrl+Y"]
+    assert actions["undo"].shortcut().toString() == "Ctrl+Z"
+
+
+def test_title_shows_the_project_name_and_the_unsaved_mark(window, tmp_path):
+    ws = window.workspace
+    assert window.windowTitle() == "Untitled[*] — blockstudio" and not window.isWindowModified()
+    add_net1(ws)
+    assert window.isWindowModified()
+
+    target = tmp_path / "mlp.bsproj"
+    window.dialogs.paths = [str(target)]
+    window.actions["save"].trigger()  # untitled: Save asks where (Save As)
+    assert target.exists() and json.loads(target.read_text())["format"] == "blockstudio-project"
+    assert window.windowTitle() == "mlp.bsproj[*] — blockstudio" and not window.isWindowModified()
+
+    ws.add_layer("Dropout")
+    assert window.isWindowModified()
+    window.actions["save"].trigger()  # titled: saves in place, no dialog
+    assert window.dialogs.titles("save_file") == ["Save project as"]
+    assert not window.isWindowModified()
+
+
+def test_opening_a_damaged_file_says_why_and_keeps_the_project(window, tmp_path):
+    ws = window.workspace
+    uids = add_net1(ws)
+    ws.select(uids[1])
+    damaged = tmp_path / "damaged.bsproj"
+    damaged.write_text('{"format": "blockstudio-project", "version": 1, "layers": [')
+    foreign = tmp_path / "foreign.bsproj"
+    foreign.write_text(json.dumps({"format": "something-else"}))
+    window.dialogs.save_answer = "discard"
+
+    for path in (damaged, foreign):
+        assert not window.open_path(str(path))
+        title, message = window.dialogs.calls[-1][1:]
+        assert title == "Cannot open project" and path.name in message
+        assert [s.uid for s in ws.layers] == uids and ws.selected == uids[1]
+        assert len(window.canvas.cards()) == 3
+    assert window.isWindowModified()
+
+
+def test_new_and_open_ask_before_discarding_changes(window, tmp_path):
+    ws, dialogs = window.workspace, window.dialogs
+    add_net1(ws)
+    dialogs.save_answer = "cancel"
+    window.actions["new"].trigger()
+    assert len(ws.layers) == 3 and dialogs.titles("ask_save_changes") == ["Untitled"]
+
+    saved = tmp_path / "kept.bsproj"
+    dialogs.save_answer = "save"
+    dialogs.paths = [str(saved)]
+    window.actions["new"].trigger()  # Save first (asks where), then a new project
+    assert saved.exists() and ws.layers == [] and ws.path is None
+    assert window.canvas.cards() == [] and window.windowTitle() == "Untitled[*] — blockstudio"
+
+    ws.add_layer("Dense")
+    dialogs.save_answer = "discard"
+    dialogs.paths = [str(saved)]
+    window.actions["open"].trigger()
+    assert ws.path == str(saved) and len(ws.layers) == 3
+    assert window.windowTitle() == "kept.bsproj[*] — blockstudio"
+
+
+def test_closing_with_unsaved_changes_asks(window):
+    window.workspace.add_layer("Dense")
+    window.dialogs.save_answer = "cancel"
+    assert not window.close() and window.isVisible()
+    window.dialogs.save_answer = "discard"
+    assert window.close()
+
+
+def test_recent_files_and_the_example(window, tmp_path):
+    ws = window.workspace
+    window.actions["open_example"].trigger()
+    assert ws.path.endswith("tutorial-mlp.bsproj")
+    assert [s.settings["units"] for s in ws.layers] == [128, 64, 10]
+    assert ws.training_settings.init_magnitude == 2.24
+    assert window.training_panel.fields["init_magnitude"].editor.text() == "2.24"
+
+    copy = tmp_path / "copy.bsproj"
+    window.dialogs.paths = [str(copy)]
+    window.actions["save_as"].trigger()
+    menu = window.menus["Open Recent"]
+    menu.aboutToShow.emit()
+    entries = [a.toolTip() for a in menu.actions()]
+    assert entries[:2] == [str(copy), ws.recent_files[1]]
+    window.open_example_command()
+    menu.aboutToShow.emit()
+    menu.actions()[1].trigger()
+    assert ws.path == str(copy)
+
+
+def test_save_and_load_parameters_and_export(window, tmp_path):
+    ws, dialogs = window.workspace, window.dialogs
+    add_net1(ws)
+    window.actions["pass_batch"].trigger()
+    params = tmp_path / "net.npz"
+    dialogs.paths = [str(params)]
+    window.actions["save_params"].trigger()
+    assert params.exists()
+
+    ws.add_layer("Dense", units=5)  # no longer fits the file
+    dialogs.paths = [str(params)]
+    window.actions["load_params"].trigger()
+    title, message = dialogs.calls[-1][1:]
+    assert title == "Cannot load parameters" and "missing from the file: 3.weight, 3.bias" in message
+
+    script = tmp_path / "train.py"
+    dialogs.paths = [str(script)]
+    window.actions["export"].trigger()
+    assert "autograd.record()" in script.read_text()
+    assert "train.py" in window.statusBar().currentMessage()

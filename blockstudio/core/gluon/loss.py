@@ -50,22 +50,19 @@ class SoftmaxCrossEntropyLoss(Loss):
         self._from_logits = from_logits
 
     def hybrid_forward(self, F, pred, label, sample_weight=None):
-        label = label if isinstance(label, NDArray) else nd.array(label)
+        if not isinstance(label, NDArray):
+            label = nd.array(label)
         if self._from_logits:
             if self._sparse_label:
                 loss = -F.pick(pred, label, axis=self._axis, keepdims=True)
             else:
                 loss = -(pred * _reshape_like(label, pred)).sum(axis=self._axis, keepdims=True)
         else:
-            if pred.shape[:self._axis % pred.ndim] != label.shape[:self._axis % pred.ndim] \
-                    and self._sparse_label:
-                raise ValueError("SoftmaxCrossEntropyLoss: %d predictions but %d labels "
-                                 "(pred shape %s, label shape %s)"
-                                 % (pred.shape[0], label.shape[0] if label.shape else 1,
-                                    pred.shape, label.shape))
+            # The fused op checks that labels and predictions agree in number.
             loss = F.softmax_cross_entropy(pred, label, axis=self._axis,
                                            sparse_label=self._sparse_label)
-        loss = _apply_weighting(loss, self._weight, sample_weight)
+        if sample_weight is not None or self._weight is not None:
+            loss = _apply_weighting(loss, self._weight, sample_weight)
         return self._mean_per_sample(loss)
 
 

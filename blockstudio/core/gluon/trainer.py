@@ -83,11 +83,12 @@ class Trainer:
                     "its parameters in this iteration. If that is intended, call "
                     "step(batch_size, ignore_stale_grad=True) to skip those parameters."
                     % param.name)
-            state = states.get(i, _MISSING)
-            if state is _MISSING:
+            grad._fresh = False
+            if i in states:
+                state = states[i]
+            else:
                 state = states[i] = optimizer.create_state(i, data._data)
             items.append((i, data._data, grad._data, state, param.lr_mult, param.wd_mult))
-            grad._fresh = False
         optimizer.update_all(items)
 
     def save_states(self, fname):
@@ -124,5 +125,3 @@ class Trainer:
         self._states = states
         self._optimizer.num_update = int(arrays.get("__num_update__", 0))
 
-
-_MISSING = object()

@@ -25,9 +25,11 @@ def create_application(argv=None) -> QApplication:
     app.setOrganizationName("blockstudio")
     app.setApplicationVersion(blockstudio.__version__)
     app.setDesktopFileName("blockstudio")
-    app.setWindowIcon(style.app_icon())
-    app.setStyle("Fusion")  # the same look on every desktop, and what the screenshots show
-    app.setStyleSheet(style.STYLESHEET)
+    if not getattr(app, "_blockstudio_styled", False):  # restyling re-polishes every widget: once
+        app.setWindowIcon(style.app_icon())
+        app.setStyle("Fusion")  # the same look on every desktop, and what the screenshots show
+        app.setStyleSheet(style.STYLESHEET)
+        app._blockstudio_styled = True
     return app
 
 

@@ -21,6 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from blockstudio.ui import style
+
+INVALID_STYLE = f"border: 1px solid {style.ERROR_FG}; border-radius: 2px; background: {style.ERROR_BG};"
+
 
 class ParseError(ValueError):
     """What the user typed is not even the right type (the workspace checks ranges)."""
@@ -109,8 +113,9 @@ class FieldEditor(QWidget):
         self.error_label.setVisible(bool(message))
         if isinstance(self.editor, QLineEdit):
             self.editor.setProperty("invalid", bool(message))
-            self.editor.style().unpolish(self.editor)
-            self.editor.style().polish(self.editor)
+            # A per-widget style sheet, not style().unpolish/polish: those bindings drop a
+            # reference to None on every call in PySide6 6.12 and crash a long session.
+            self.editor.setStyleSheet(INVALID_STYLE if message else "")
 
     def error_text(self) -> str:
         return self.error_label.text() if self.error_label.isVisibleTo(self) else ""

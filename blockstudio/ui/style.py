@@ -135,7 +135,6 @@ QLabel#lockBanner {{
     background: {UNKNOWN_BG}; color: #78350f; border: 1px solid #fcd34d;
     border-radius: 4px; padding: 6px 8px;
 }}
-QLineEdit[invalid="true"] {{ border: 1px solid {ERROR_FG}; background: {ERROR_BG}; }}
 QListWidget#palette {{ border: none; background: transparent; }}
 QListWidget#palette::item {{
     border: 1px solid {BORDER}; border-radius: 6px; background: white;

@@ -7,7 +7,7 @@ import os
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QPointF, Qt  # noqa: E402
+from PySide6.QtCore import QEvent, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -84,6 +84,12 @@ def window(app, qtbot, workspace):
     if workspace.training_state != "idle":
         workspace.stop_training(wait=True)
         QApplication.processEvents()
+    win.dialogs.save_answer = "discard"
+    win.close()
+    win.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    windows = [w for w in QApplication.topLevelWidgets() if type(w).__name__ == "MainWindow"]
+    assert not windows, "a window outlived its test (each one re-polished on every later test)"
 
 
 def add_net1(ws):
@@ -108,10 +114,16 @@ def drag_and_drop(board, mime, pos, action=Qt.DropAction.CopyAction):
 
     Returns (drop indicator index seen during the move, whether the drop was accepted).
     """
-    point = QPointF(pos)
     buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    QApplication.sendEvent(board, QDragEnterEvent(point, action, mime, buttons, mods))
-    QApplication.sendEvent(board, QDragMoveEvent(point, action, mime, buttons, mods))
+
+    def make(cls):
+        try:  # PySide6 >= 6.12 takes QPointF (and deprecates QPoint); older ones only QPoint
+            return cls(QPointF(pos), action, mime, buttons, mods)
+        except TypeError:
+            return cls(QPointF(pos).toPoint(), action, mime, buttons, mods)
+
+    QApplication.sendEvent(board, make(QDragEnterEvent))
+    QApplication.sendEvent(board, make(QDragMoveEvent))
     indicator = board.drop_index
     drop = QDropEvent(QPointF(pos), action, mime, buttons, mods)
     QApplication.sendEvent(board, drop)

@@ -1,0 +1,126 @@
+"""Training from the window: press the real buttons, train briefly on a slice of real MNIST,
+see the plot curves receive data, Pause / Resume / Stop, and the architecture locked meanwhile."""
+
+import threading
+
+from PySide6.QtCore import QObject, QThread
+
+from .conftest import add_net1
+
+LIMIT = 640  # images: 10 steps of 64 per epoch, a couple of seconds for three epochs
+
+
+def test_train_with_the_real_buttons_and_see_the_curves(window, qtbot, mnist_dir):
+    ws, panel, plots = window.workspace, window.training_panel, window.plots
+    add_net1(ws)
+    ws.set_training_settings(epochs=3, data_dir=str(mnist_dir))
+    panel.limit = LIMIT
+    assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
+
+    panel.start_button.click()
+    assert ws.training_state in ("running", "idle")
+    qtbot.waitUntil(lambda: ws.training_state == "idle", timeout=30000)
+    qtbot.waitUntil(lambda: plots.test_acc.size == 3, timeout=5000)
+
+    x, y = plots.loss_curve.getData()
+    assert len(x) == len(ws.run_history.step_losses) == 3 * LIMIT // 64
+    assert list(y) == ws.run_history.step_losses  # every step, not only the throttled events
+    assert len(plots.smooth_curve.getData()[1]) == len(x)
+    assert list(plots.train_curve.getData()[0]) == [1, 2, 3]
+    assert list(plots.test_curve.getData()[1]) == ws.run_history.epoch_test_acc
+    assert ws.run_history.epoch_test_acc[-1] > 0.5  # it learned something from 640 images
+    assert "Training finished" in panel.status_label.text()
+    assert "test accuracy" in panel.result_label.text()
+    assert panel.progress.value() == panel.progress.maximum()
+    assert panel.start_button.isEnabled() and not window.canvas.banner.isVisible()
+    assert "(128, 784)" in window.canvas.card(ws.layers[0].uid).plain_text()
+    assert window.isWindowModified()  # trained parameters are unsaved work
+
+
+def test_pause_resume_stop_and_the_lock(window, qtbot, mnist_dir):
+    ws, panel, canvas = window.workspace, window.training_panel, window.canvas
+    add_net1(ws)
+    ws.set_training_settings(epochs=50, data_dir=str(mnist_dir))
+    panel.limit = LIMIT
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: window.plots.losses.size > 0, timeout=15000)
+
+    # Locked while a run is active, with the reason shown.
+    assert canvas.banner.isVisible() and "stop it to edit" in canvas.banner.text()
+    assert not window.palette.list.isEnabled()
+    assert not window.actions["delete"].isEnabled() and not window.actions["pass_batch"].isEnabled()
+    ws.select(ws.layers[0].uid)
+    assert not window.inspector.field("units").editor.isEnabled()
+    assert not panel.fields["epochs"].editor.isEnabled()
+    assert window.actions["stop"].isEnabled()
+
+    panel.pause_button.click()
+    qtbot.waitUntil(lambda: panel.state == "paused", timeout=5000)
+    assert panel.resume_button.isVisible() and not panel.start_button.isVisible()
+    assert canvas.banner.isVisible()
+    qtbot.wait(100)  # the step in flight when Pause was pressed completes
+    seen = len(ws.run_history.step_losses)
+    qtbot.wait(150)
+    assert len(ws.run_history.step_losses) == seen  # paused means no further steps
+
+    panel.resume_button.click()
+    qtbot.waitUntil(lambda: len(ws.run_history.step_losses) > seen, timeout=5000)
+    panel.stop_button.click()
+    # "finished" is the run's last event: the views have everything once it is shown.
+    qtbot.waitUntil(lambda: "stopped" in panel.status_label.text(), timeout=10000)
+    assert ws.training_state == "idle" and panel.state == "idle"
+    assert "stopped" in window.statusBar().currentMessage()
+    assert not canvas.banner.isVisible() and window.palette.list.isEnabled()
+    assert window.inspector.field("units").editor.isEnabled()
+    assert window.plots.losses.size == len(ws.run_history.step_losses)
+
+
+def test_a_run_that_cannot_start_says_why(window, qtbot):
+    window.training_panel.start_button.click()  # no layers
+    assert window.dialogs.calls[-1][:2] == ("warning", "Cannot train")
+    assert "no layers" in window.training_panel.status_label.text()
+    assert window.workspace.training_state == "idle"
+
+
+def test_training_settings_are_edited_in_the_panel(window, qtbot):
+    ws, fields = window.workspace, window.training_panel.fields
+    editor = fields["learning_rate"].editor
+    editor.setText("-1")
+    editor.editingFinished.emit()
+    assert "learning rate must be above 0" in fields["learning_rate"].error_text()
+    assert ws.training_settings.learning_rate == 0.1
+    editor.setText("0.05")
+    editor.editingFinished.emit()
+    assert ws.training_settings.learning_rate == 0.05 and fields["learning_rate"].error_text() == ""
+
+    combo = fields["optimizer"].editor
+    combo.setCurrentIndex(combo.findData("adam"))
+    combo.activated.emit(combo.currentIndex())
+    assert ws.training_settings.optimizer == "adam"
+    assert not fields["momentum"].editor.isEnabled()  # Adam has no momentum
+    combo = fields["initializer"].editor
+    combo.setCurrentIndex(combo.findData("normal"))
+    combo.activated.emit(combo.currentIndex())
+    assert fields["init_scale"].isVisibleTo(window) and not fields["init_magnitude"].isVisibleTo(window)
+    assert window.training_panel._labels["init_scale"].text() == "Sigma"
+    window.actions["undo"].trigger()
+    assert ws.training_settings.initializer == "xavier"
+    assert fields["initializer"].editor.currentData() == "xavier"
+
+
+def test_bridge_delivers_worker_events_in_the_gui_thread(window, qtbot):
+    bridge, ws = window.bridge, window.workspace
+    received = []
+
+    class Probe(QObject):
+        def on_state(self, state):
+            received.append((state, QThread.currentThread() is self.thread()))
+
+    probe = Probe()
+    bridge.trainingState.connect(probe.on_state)
+    worker = threading.Thread(target=lambda: ws.events.training.emit(kind="state", state="paused"))
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: bool(received), timeout=2000)
+    assert received == [("paused", True)]
+    ws.events.training.emit(kind="state", state="idle")

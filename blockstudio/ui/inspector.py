@@ -9,7 +9,8 @@ message and nothing changes.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFormLayout, QLabel, QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout,
+                               QWidget)
 
 from blockstudio.ui import style
 from blockstudio.ui.fields import FieldEditor
@@ -167,6 +168,11 @@ class Inspector(QWidget):
             for name, field in page.fields.items():
                 field.set_value(spec.settings.get(name))
         self.stack.setCurrentWidget(page)
+        # A stacked widget is as tall as its tallest page; size it to the page shown.
+        for other in self._pages.values():
+            policy = QSizePolicy.Policy.Preferred if other is page else QSizePolicy.Policy.Ignored
+            other.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
+        self.stack.adjustSize()
         self._show_details()
 
     def _show_details(self) -> None:

@@ -135,11 +135,11 @@ QLabel#lockBanner {{
     background: {UNKNOWN_BG}; color: #78350f; border: 1px solid #fcd34d;
     border-radius: 4px; padding: 6px 8px;
 }}
-QListWidget#palette {{ border: none; background: transparent; }}
+QListWidget#palette {{ border: none; background: transparent; outline: 0; }}
 QListWidget#palette::item {{
     border: 1px solid {BORDER}; border-radius: 6px; background: white;
     padding: 6px; margin: 3px 6px;
 }}
 QListWidget#palette::item:hover {{ border-color: {ACCENT}; }}
-QListWidget#palette::item:selected {{ border-color: {ACCENT}; color: {TEXT}; background: #eff6ff; }}
+QListWidget#palette::item:selected {{ border-color: {ACCENT}; color: {TEXT}; background: white; }}
 """

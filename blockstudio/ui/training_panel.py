@@ -6,6 +6,8 @@ renders what the bridge relays, at the bridge's bounded rate.
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -21,6 +23,7 @@ from blockstudio.ui.fields import FieldEditor
 from blockstudio.workspace import spec as specs
 
 ACTIVE_STATES = ("running", "paused", "stopping")
+STATUS_INTERVAL = 0.25  # seconds between updates of the status line and the progress bar
 
 # name: (label, kind, tooltip); the order is the form's order.
 TRAINING_FIELDS = {
@@ -75,6 +78,7 @@ class TrainingPanel(QWidget):
         self.workspace = workspace
         self.bridge = bridge
         self.state = "idle"
+        self._last_status = 0.0
         self.limit = None  # quick checks (tests, the benchmark): train on the first N images only
         self.fields: dict[str, FieldEditor] = {}
         self._momentum_applies = True
@@ -222,8 +226,12 @@ class TrainingPanel(QWidget):
         self.status_label.setText("Starting: loading the data set…" if starting else "Not trained yet.")
 
     def _on_steps(self, step, _losses) -> None:
-        if step is None:
+        # Numbers that change 10 times a second cannot be read: show them about 4 times a second
+        # (and repaint less, which leaves the training worker more time).
+        now = time.monotonic()
+        if step is None or now - self._last_status < STATUS_INTERVAL:
             return
+        self._last_status = now
         total = max(1, int(step.steps_per_epoch))
         self.progress.setMaximum(total)
         self.progress.setValue(min(int(step.step), total))

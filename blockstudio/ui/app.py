@@ -33,6 +33,13 @@ def create_application(argv=None) -> QApplication:
     return app
 
 
+def window_settings() -> QSettings:
+    """Where the window keeps its size and dock layout: beside the recent-files list."""
+    from blockstudio.workspace.recent import config_dir
+
+    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
 def main(argv=None) -> int:
     """Open the window (and ``PROJECT`` when given) and run until it closes; returns the exit code."""
     parser = argparse.ArgumentParser(prog="blockstudio", description="Compose and train neural networks.")
@@ -49,7 +56,7 @@ def main(argv=None) -> int:
     from blockstudio.workspace import Workspace
 
     app = create_application(qt_args)
-    window = MainWindow(Workspace(), settings=QSettings())
+    window = MainWindow(Workspace(), settings=window_settings())
     window.show()
     if args.project:
         window.open_path(args.project)

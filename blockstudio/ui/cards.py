@@ -203,9 +203,10 @@ class BlockCard(Card):
         else:
             self.params_label.setText(f'<span style="color:{style.MUTED}">no parameters</span>')
         count = info.param_count
-        if count is None:
-            self.count_label.setText(
-                f'<span style="color:{style.MUTED}">? params</span>' if info.params else "")
+        if not info.params:
+            self.count_label.setText("")
+        elif count is None:
+            self.count_label.setText(f'<span style="color:{style.MUTED}">? params</span>')
         else:
             self.count_label.setText(f"<b>{style.count_text(count)}</b> params")
         self.set_error(info.error)

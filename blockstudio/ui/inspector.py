@@ -9,8 +9,7 @@ message and nothing changes.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFormLayout, QLabel, QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from blockstudio.ui import style
 from blockstudio.ui.fields import FieldEditor
@@ -83,8 +82,13 @@ class Inspector(QWidget):
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.stack = QStackedWidget()
+        # One page per kind, only the current one shown (hidden pages take no room, unlike
+        # in a QStackedWidget, which is as tall as its tallest page).
+        self.stack = QWidget()
+        self._stack_layout = QVBoxLayout(self.stack)
+        self._stack_layout.setContentsMargins(0, 0, 0, 0)
         self._pages: dict[str, _Page] = {}
+        self._current = None
         shape_field = FieldEditor(
             "input_shape", "shape", placeholder="64, 28, 28, 1",
             tooltip="The shape of one batch, batch first. MNIST images: (batch, 28, 28, 1).")
@@ -122,7 +126,8 @@ class Inspector(QWidget):
     # -- pages ----------------------------------------------------------------------------
     def _add_page(self, key: str, page: _Page) -> None:
         self._pages[key] = page
-        self.stack.addWidget(page)
+        page.hide()
+        self._stack_layout.addWidget(page)
 
     def _build_page(self, kind: str) -> _Page:
         fields = {}
@@ -141,7 +146,7 @@ class Inspector(QWidget):
         return _Page(fields, note)
 
     def page(self) -> _Page:
-        return self.stack.currentWidget()
+        return self._current
 
     def field(self, name: str) -> FieldEditor:
         """The editor of ``name`` on the page shown now (e.g. ``"units"``)."""
@@ -160,19 +165,18 @@ class Inspector(QWidget):
         else:
             page = self._pages.get(spec.kind)
             if page is None:
-                page = self._pages.setdefault(spec.kind, self._build_page(spec.kind))
-                self.stack.addWidget(page)
+                self._add_page(spec.kind, self._build_page(spec.kind))
+                page = self._pages[spec.kind]
             position = [s.uid for s in ws.layers].index(uid) + 1
             self.title.setText(spec.kind)
             self.subtitle.setText(f"Block {position} of {len(ws.layers)}")
             for name, field in page.fields.items():
                 field.set_value(spec.settings.get(name))
-        self.stack.setCurrentWidget(page)
-        # A stacked widget is as tall as its tallest page; size it to the page shown.
-        for other in self._pages.values():
-            policy = QSizePolicy.Policy.Preferred if other is page else QSizePolicy.Policy.Ignored
-            other.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
-        self.stack.adjustSize()
+        if page is not self._current:
+            if self._current is not None:
+                self._current.hide()
+            page.show()
+            self._current = page
         self._show_details()
 
     def _show_details(self) -> None:

@@ -416,5 +416,6 @@ class MainWindow(QMainWindow):
         if self.settings is not None:
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.setValue("window/state", self.saveState())
+            self.settings.sync()
         self.bridge.close()
         event.accept()

@@ -110,9 +110,3 @@ def test_input_node_edits_the_input_shape(window, qtbot):
     type_into(qtbot, field, "a, b")
     assert "whole numbers separated by commas" in field.error_text()
 
-
-def test_refcount_guard_targets_only_the_broken_pyside_release():
-    from blockstudio.ui._compat import affected
-
-    assert affected("6.12.0", (3, 11))
-    assert not affected("6.12.0", (3, 12)) and not affected("6.11.3", (3, 11))

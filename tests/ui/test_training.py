@@ -124,3 +124,17 @@ def test_bridge_delivers_worker_events_in_the_gui_thread(window, qtbot):
     qtbot.waitUntil(lambda: bool(received), timeout=2000)
     assert received == [("paused", True)]
     ws.events.training.emit(kind="state", state="idle")
+
+
+def test_divergence_stops_the_run_with_a_clear_message(window, qtbot, mnist_dir):
+    ws, panel = window.workspace, window.training_panel
+    add_net1(ws)
+    ws.set_training_settings(epochs=1, learning_rate=1e6, data_dir=str(mnist_dir))
+    panel.limit = LIMIT
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: ("warning", "Training diverged") == window.dialogs.calls[-1][:2]
+                    if window.dialogs.calls else False, timeout=15000)
+    message = window.dialogs.calls[-1][2]
+    assert "diverged" in message and "smaller learning rate" in message
+    assert message in panel.status_label.text() and ws.training_state == "idle"
+    assert not window.canvas.banner.isVisible()

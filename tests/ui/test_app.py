@@ -1,0 +1,44 @@
+"""The entry point: the application's identity, opening a project from the command line,
+and the window's layout remembered in the config folder."""
+
+from PySide6.QtWidgets import QApplication
+
+from blockstudio.ui import app as app_module
+
+
+def test_create_application_names_the_app_and_sets_its_icon(app):
+    assert app.applicationName() == "blockstudio" and app.organizationName() == "blockstudio"
+    assert not app.windowIcon().isNull()
+    assert "lockBanner" in app.styleSheet()
+
+
+def test_main_opens_the_project_given_on_the_command_line(app, tmp_path, monkeypatch):
+    project = tmp_path / "cli.bsproj"
+    from blockstudio.workspace import Workspace
+
+    ws = Workspace()
+    ws.add_layer("Dense", units=7)
+    ws.save(str(project))
+    seen = {}
+
+    def fake_exec():  # instead of running the event loop: look at the window, then close it
+        window = next(w for w in QApplication.topLevelWidgets() if type(w).__name__ == "MainWindow")
+        seen["path"] = window.workspace.path
+        seen["units"] = [s.settings["units"] for s in window.workspace.layers]
+        seen["title"] = window.windowTitle()
+        window.close()
+        window.deleteLater()
+        return 0
+
+    monkeypatch.setattr(app, "exec", fake_exec)
+    monkeypatch.setattr(app_module, "create_application", lambda args=None: app)
+    assert app_module.main([str(project)]) == 0
+    assert seen == {"path": str(project), "units": [7], "title": "cli.bsproj[*] — blockstudio"}
+    assert (tmp_path / "config" / "window.ini").exists()  # the layout, beside recent files
+
+
+def test_refcount_guard_targets_only_the_broken_pyside_release():
+    from blockstudio.ui._compat import affected
+
+    assert affected("6.12.0", (3, 11))
+    assert not affected("6.12.0", (3, 12)) and not affected("6.11.3", (3, 11))

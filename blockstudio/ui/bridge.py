@@ -135,5 +135,10 @@ class WorkspaceBridge(QObject):
         new = history.step_losses[self._seen:]
         if not new:
             return
+        first = self._seen == 0
         self._seen += len(new)
+        if first:
+            # A fresh run's parameters start deferred and take their shapes in its first
+            # forward pass, after the workspace's last "shapes" event: show them now.
+            self.shapesChanged.emit()
         self.stepsArrived.emit(self._last_step, np.asarray(new, dtype=np.float64))

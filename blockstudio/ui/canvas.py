@@ -255,7 +255,7 @@ class NetworkCanvas(QWidget):
     def set_locked(self, reason) -> None:
         """Lock (reason: str) or unlock (None) editing the architecture."""
         self.lock_reason = reason
-        self.banner.setText(f"🔒 {reason}" if reason else "")
+        self.banner.setText(f"<b>Editing locked.</b> {style.escape(reason)}" if reason else "")
         self.banner.setVisible(reason is not None)
         for card in self._cards.values():
             card.draggable = reason is None

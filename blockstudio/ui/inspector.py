@@ -200,7 +200,7 @@ class Inspector(QWidget):
         self.details.setText("<br>".join(rows))
 
     def set_locked(self, reason) -> None:
-        self.banner.setText(f"🔒 {reason}" if reason else "")
+        self.banner.setText(f"<b>Editing locked.</b> {style.escape(reason)}" if reason else "")
         self.banner.setVisible(reason is not None)
         for page in self._pages.values():
             for field in page.fields.values():

@@ -85,7 +85,7 @@ class TrainingPlots(QWidget):
         loss_plot.disableAutoRange()
         loss_plot.setXRange(0, 100, padding=0)
         loss_plot.setYRange(0, 1, padding=0)
-        self.loss_curve = loss_plot.plot(pen=pg.mkPen("#93c5fd", width=1), name="per step", antialias=False)
+        self.loss_curve = loss_plot.plot(pen=pg.mkPen("#bfd6fb", width=1), name="per step", antialias=False)
         self.smooth_curve = loss_plot.plot(pen=pg.mkPen("#1d4ed8", width=2), name="smoothed", antialias=False)
 
         self.acc_widget = pg.PlotWidget(background="w")

@@ -23,7 +23,7 @@ BORDER = "#cbd5e1"
 CANVAS_BG = "#eef2f7"
 CARD_BG = "#ffffff"
 UNKNOWN_FG = "#b45309"  # amber: a dimension the engine will infer from the first batch
-UNKNOWN_BG = "#fef3c7"
+UNKNOWN_BG = "#fde68a"
 ERROR_FG = "#dc2626"
 ERROR_BG = "#fef2f2"
 OK_FG = "#15803d"
@@ -132,7 +132,7 @@ QLabel#errorLabel {{ color: {ERROR_FG}; }}
 QLabel#hintLabel {{ color: {MUTED}; }}
 QLabel#sectionTitle {{ font-weight: 600; font-size: 13pt; color: {TEXT}; }}
 QLabel#lockBanner {{
-    background: {UNKNOWN_BG}; color: #78350f; border: 1px solid #fcd34d;
+    background: #fef3c7; color: #78350f; border: 1px solid #fcd34d;
     border-radius: 4px; padding: 6px 8px;
 }}
 QListWidget#palette {{ border: none; background: transparent; outline: 0; }}

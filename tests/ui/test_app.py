@@ -42,3 +42,13 @@ def test_refcount_guard_targets_only_the_broken_pyside_release():
 
     assert affected("6.12.0", (3, 11))
     assert not affected("6.12.0", (3, 12)) and not affected("6.11.3", (3, 11))
+
+
+def test_shipped_icon_is_the_assets_source():
+    from pathlib import Path
+
+    from blockstudio.ui.style import RESOURCES
+
+    source = Path(__file__).resolve().parents[2] / "assets" / "icon.svg"
+    assert (RESOURCES / "icon.svg").read_bytes() == source.read_bytes(), \
+        "assets/icon.svg changed: copy it to blockstudio/ui/resources/icon.svg (and re-render icon.png)"

@@ -45,8 +45,10 @@ def test_pause_resume_stop_and_the_lock(window, qtbot, mnist_dir):
     panel.start_button.click()
     qtbot.waitUntil(lambda: window.plots.losses.size > 0, timeout=15000)
 
+    # The fresh run's deferred shapes resolved in its first step: the cards say so at once.
+    assert "weight (128, 784)" in canvas.card(ws.layers[0].uid).plain_text()
     # Locked while a run is active, with the reason shown.
-    assert canvas.banner.isVisible() and "stop it to edit" in canvas.banner.text()
+    assert canvas.banner.isVisible() and "Editing locked" in canvas.banner.text()
     assert not window.palette.list.isEnabled()
     assert not window.actions["delete"].isEnabled() and not window.actions["pass_batch"].isEnabled()
     ws.select(ws.layers[0].uid)

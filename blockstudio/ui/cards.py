@@ -8,13 +8,14 @@ handles, so the canvas stays the one place that talks to the workspace.
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QDrag, QPainter, QPainterPath, QPen, QTextDocument
+from PySide6.QtGui import QColor, QDrag, QPainter, QPainterPath, QPen, QPixmap, QTextDocument
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout
 
 from blockstudio.ui import style
 from blockstudio.ui.palette import uid_mime
 
 STRIPE = 5
+DRAG_SCALE = 0.6
 RADIUS = 8.0
 
 
@@ -231,13 +232,27 @@ class BlockCard(Card):
         self._press_pos = None
         drag = QDrag(self)
         drag.setMimeData(uid_mime(self.uid))
-        drag.setPixmap(self.grab())
-        drag.setHotSpot(hot)
+        drag.setPixmap(self._drag_pixmap())
+        drag.setHotSpot(hot * DRAG_SCALE)
         self.setEnabled(False)  # dims the card being carried
         try:
             drag.exec(Qt.DropAction.MoveAction)
         finally:
             self.setEnabled(True)
+
+
+    def _drag_pixmap(self) -> QPixmap:
+        """A smaller, translucent picture of the card: the drop indicator stays visible under it."""
+        shot = self.grab()
+        size = shot.size() * DRAG_SCALE
+        pixmap = QPixmap(size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setOpacity(0.7)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawPixmap(pixmap.rect(), shot)
+        painter.end()
+        return pixmap
 
 
 class InputCard(Card):

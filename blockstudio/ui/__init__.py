@@ -3,7 +3,3 @@
 Every view renders a ``blockstudio.workspace.Workspace`` and calls its methods; run the app
 with ``blockstudio`` or ``python -m blockstudio``.
 """
-
-from blockstudio.ui._compat import guard_singleton_refcounts as _guard
-
-_guard()

@@ -113,8 +113,7 @@ class FieldEditor(QWidget):
         self.error_label.setVisible(bool(message))
         if isinstance(self.editor, QLineEdit):
             self.editor.setProperty("invalid", bool(message))
-            # A per-widget style sheet, not style().unpolish/polish: those bindings drop a
-            # reference to None on every call in PySide6 6.12 and crash a long session.
+            # A per-widget style sheet re-polishes just this editor.
             self.editor.setStyleSheet(INVALID_STYLE if message else "")
 
     def error_text(self) -> str:

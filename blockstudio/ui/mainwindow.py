@@ -8,7 +8,6 @@ views render from the workspace when the bridge relays its events.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
@@ -27,16 +26,13 @@ from blockstudio.ui import style
 from blockstudio.ui.actions import build_menus, build_toolbar, create_actions
 from blockstudio.ui.bridge import WorkspaceBridge
 from blockstudio.ui.canvas import NetworkCanvas
-from blockstudio.ui.dialogs import PARAMS_FILTER, PROJECT_FILTER, SCRIPT_FILTER, Dialogs
+from blockstudio.ui.dialogs import Dialogs
+from blockstudio.ui.file_commands import FileCommands
 from blockstudio.ui.inspector import Inspector
 from blockstudio.ui.palette import LayerPalette
 from blockstudio.ui.plots import TrainingPlots
 from blockstudio.ui.training_panel import ACTIVE_STATES, TrainingPanel
 from blockstudio.workspace import spec as specs
-from blockstudio.workspace.examples import examples_folder
-
-EXAMPLE_NAME = "tutorial-mlp.bsproj"
-
 
 def _text_view() -> QPlainTextEdit:
     view = QPlainTextEdit()
@@ -46,7 +42,7 @@ def _text_view() -> QPlainTextEdit:
     return view
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FileCommands, QMainWindow):
     """The blockstudio window around a Workspace.
 
     Example::
@@ -207,117 +203,6 @@ class MainWindow(QMainWindow):
             self.dialogs.error("Training failed", message)
         self._show_message(message or f"Training {reason}.", 0)
         self._update_texts()
-
-    # -- file commands --------------------------------------------------------------------
-    def _start_dir(self) -> str:
-        return os.path.dirname(self.workspace.path) if self.workspace.path else os.getcwd()
-
-    def _stem(self) -> str:
-        return Path(self.workspace.path).stem if self.workspace.path else "untitled"
-
-    def maybe_save(self) -> bool:
-        """True when it is fine to discard the current project (saved, or the user agreed)."""
-        if not self.workspace.dirty:
-            return True
-        name = os.path.basename(self.workspace.path) if self.workspace.path else "Untitled"
-        answer = self.dialogs.ask_save_changes(name)
-        if answer == "save":
-            return self.save_command()
-        return answer == "discard"
-
-    def new_command(self) -> None:
-        if self.maybe_save():
-            self.workspace.new()
-            self._show_message("New project.")
-
-    def open_command(self) -> None:
-        if not self.maybe_save():
-            return
-        path = self.dialogs.open_file("Open project", self._start_dir(), PROJECT_FILTER)
-        if path:
-            self.open_path(path, asked=True)
-
-    def open_example_command(self) -> None:
-        folder = examples_folder()
-        path = Path(folder) / EXAMPLE_NAME if folder else None
-        if path is None or not path.exists():
-            self.dialogs.error("Example not found", (
-                f"The example project {EXAMPLE_NAME} is not installed: it ships in the examples/ folder "
-                "of a blockstudio source checkout."))
-            return
-        self.open_path(str(path))
-
-    def open_path(self, path: str, asked: bool = False) -> bool:
-        """Open ``path``; on a damaged file show what is wrong and keep the current project."""
-        if not asked and not self.maybe_save():
-            return False
-        try:
-            warnings = self.workspace.open(path)
-        except (ValueError, OSError) as exc:
-            self.dialogs.error("Cannot open project", str(exc))
-            return False
-        for warning in warnings or []:
-            self.dialogs.warning("Project opened with a warning", warning)
-        self._show_message(f"Opened {path}")
-        return True
-
-    def _fill_recent_menu(self, menu) -> None:
-        menu.clear()
-        paths = self.workspace.recent_files
-        for number, path in enumerate(paths, 1):
-            action = menu.addAction(f"&{number % 10} {os.path.basename(path)}")
-            action.setToolTip(path)
-            action.setStatusTip(path)
-            action.triggered.connect(lambda _checked=False, p=path: self.open_path(p))
-        if not paths:
-            menu.addAction("No recent projects").setEnabled(False)
-
-    def save_command(self) -> bool:
-        if self.workspace.path is None:
-            return self.save_as_command()
-        return self._save(None)
-
-    def save_as_command(self) -> bool:
-        start = os.path.join(self._start_dir(), f"{self._stem()}.bsproj")
-        path = self.dialogs.save_file("Save project as", start, PROJECT_FILTER, ".bsproj")
-        return self._save(path) if path else False
-
-    def _save(self, path) -> bool:
-        try:
-            self.workspace.save(path)
-        except (ValueError, OSError) as exc:
-            self.dialogs.error("Cannot save project", str(exc))
-            return False
-        self._show_message(f"Saved {self.workspace.path}")
-        return True
-
-    def save_params_command(self) -> None:
-        start = os.path.join(self._start_dir(), f"{self._stem()}.parameters.npz")
-        path = self.dialogs.save_file("Save parameters", start, PARAMS_FILTER, ".npz")
-        if path:
-            self._run_file_job("Cannot save parameters", lambda: self.workspace.save_parameters(path),
-                               f"Saved parameters to {path}")
-
-    def load_params_command(self) -> None:
-        path = self.dialogs.open_file("Load parameters", self._start_dir(), PARAMS_FILTER)
-        if path:
-            self._run_file_job("Cannot load parameters", lambda: self.workspace.load_parameters(path),
-                               f"Loaded parameters from {path}")
-
-    def export_command(self) -> None:
-        start = os.path.join(self._start_dir(), f"{self._stem()}.py")
-        path = self.dialogs.save_file("Export Python script", start, SCRIPT_FILTER, ".py")
-        if path:
-            self._run_file_job("Cannot export the script", lambda: self.workspace.export_script(path),
-                               f"Exported {path}: run it with python {os.path.basename(path)}")
-
-    def _run_file_job(self, title, job, done) -> None:
-        try:
-            job()
-        except (ValueError, OSError) as exc:
-            self.dialogs.error(title, str(exc))
-            return
-        self._show_message(done)
 
     def quit_command(self) -> None:
         self.close()

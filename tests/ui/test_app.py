@@ -37,13 +37,6 @@ def test_main_opens_the_project_given_on_the_command_line(app, tmp_path, monkeyp
     assert (tmp_path / "config" / "window.ini").exists()  # the layout, beside recent files
 
 
-def test_refcount_guard_targets_only_the_broken_pyside_release():
-    from blockstudio.ui._compat import affected
-
-    assert affected("6.12.0", (3, 11))
-    assert not affected("6.12.0", (3, 12)) and not affected("6.11.3", (3, 11))
-
-
 def test_shipped_icon_is_the_assets_source():
     from pathlib import Path
 

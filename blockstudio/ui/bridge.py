@@ -41,7 +41,9 @@ class WorkspaceBridge(QObject):
     runFinished = Signal(object)  # the workspace's "finished" event
     runReset = Signal()  # a fresh run began, or the project changed: plots and progress start over
     stepsArrived = Signal(object, object)  # (latest "step" event, np.ndarray of new losses)
-    _relay = Signal(object)  # internal: carries rare training events to the GUI thread
+    # Internal: every workspace event but "step" hops through this signal to the bridge, which
+    # lives in the GUI thread: called there, it is direct; from the worker, it is queued.
+    _relay = Signal(str, object)
 
     def __init__(self, workspace, parent=None):
         super().__init__(parent)
@@ -53,17 +55,16 @@ class WorkspaceBridge(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self.flush_steps)
-        # Queued hops for events that may come from the worker thread.
-        self._relay.connect(self._dispatch_training)
-        events = workspace.events
-        self._subscriptions = [
-            (events.layers, events.layers.connect(lambda *a, **k: self.layersChanged.emit())),
-            (events.shapes, events.shapes.connect(lambda *a, **k: self.shapesChanged.emit())),
-            (events.selection, events.selection.connect(self._on_selection)),
-            (events.project, events.project.connect(self._on_project)),
-            (events.history, events.history.connect(lambda *a, **k: self.historyChanged.emit())),
-            (events.training, events.training.connect(self._on_training)),
-        ]
+        self._relay.connect(self._dispatch)
+        self._subscriptions = []
+        for emitter in workspace.events:
+            callback = self._on_training if emitter.type == "training" else self._forwarder(emitter.type)
+            self._subscriptions.append((emitter, emitter.connect(callback)))
+
+    def _forwarder(self, name):
+        def forward(event=None, **_):
+            self._relay.emit(name, event)
+        return forward
 
     def close(self) -> None:
         """Stop listening to the workspace (called when the window goes away)."""
@@ -80,25 +81,30 @@ class WorkspaceBridge(QObject):
     def last_step(self):
         return self._last_step
 
-    def _on_selection(self, event=None, **_):
-        uid = getattr(event, "uid", None) if event is not None else None
-        self.selectionChanged.emit(uid)
-
-    def _on_project(self, event=None, **_):
-        self._relay.emit(None)  # project events may come from the worker's end of a run
-
     def _on_training(self, event=None, **_):
         # Runs in whichever thread the workspace emits from: touch no widget here.
         if getattr(event, "kind", None) == "step":
             self._last_step = event
             return
-        self._relay.emit(event)
+        self._relay.emit("training", event)
+
+    def _dispatch(self, name: str, event) -> None:
+        """Turn one workspace event into the bridge's signals (always in the GUI thread)."""
+        if name == "layers":
+            self.layersChanged.emit()
+        elif name == "shapes":
+            self.shapesChanged.emit()
+        elif name == "selection":
+            self.selectionChanged.emit(getattr(event, "uid", None))
+        elif name == "project":
+            self._check_history()  # a new or opened project has a fresh, empty run history
+            self.projectChanged.emit()
+        elif name == "history":
+            self.historyChanged.emit()
+        elif name == "training":
+            self._dispatch_training(event)
 
     def _dispatch_training(self, event) -> None:
-        if event is None:
-            self._check_history()
-            self.projectChanged.emit()
-            return
         kind = getattr(event, "kind", None)
         if kind == "state":
             state = event.state

@@ -115,18 +115,25 @@ def test_bridge_delivers_worker_events_in_the_gui_thread(window, qtbot):
     received = []
 
     class Probe(QObject):
-        def on_state(self, state):
-            received.append((state, QThread.currentThread() is self.thread()))
+        def record(self, what):
+            received.append((what, QThread.currentThread() is self.thread()))
 
     probe = Probe()
-    bridge.trainingState.connect(probe.on_state)
-    worker = threading.Thread(target=lambda: ws.events.training.emit(kind="state", state="paused"))
-    worker.start()
-    worker.join()
-    qtbot.waitUntil(lambda: bool(received), timeout=2000)
-    assert received == [("paused", True)]
-    ws.events.training.emit(kind="state", state="idle")
+    bridge.trainingState.connect(lambda state: probe.record(state))
+    bridge.shapesChanged.connect(lambda: probe.record("shapes"))
+    bridge.projectChanged.connect(lambda: probe.record("project"))
 
+    def worker():  # what a run's worker thread emits
+        ws.events.training.emit(kind="state", state="paused")
+        ws.events.shapes.emit()
+        ws.events.project.emit()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    qtbot.waitUntil(lambda: len(received) == 3, timeout=2000)
+    assert received == [("paused", True), ("shapes", True), ("project", True)]
+    ws.events.training.emit(kind="state", state="idle")
 
 def test_divergence_stops_the_run_with_a_clear_message(window, qtbot, mnist_dir):
     ws, panel = window.workspace, window.training_panel

@@ -284,7 +284,7 @@ class NetworkCanvas(QWidget):
                 if new != old:
                     self.workspace.move_layer(value, new)
                 self.workspace.select(value)
-        except Exception as exc:  # a refused edit (locked, unknown kind): say so, keep going
+        except (ValueError, IndexError, KeyError) as exc:  # refused (locked, a stale uid): say so
             self.editFailed.emit(str(exc))
             return False
         return True
@@ -298,7 +298,7 @@ class NetworkCanvas(QWidget):
         if 0 <= new < len(uids):
             try:
                 self.workspace.move_layer(uid, new)
-            except Exception as exc:
+            except ValueError as exc:
                 self.editFailed.emit(str(exc))
 
     def select_neighbour(self, step: int) -> None:

@@ -217,18 +217,16 @@ class Inspector(QWidget):
             return
         try:
             self.workspace.update_layer(uid, **{name: value})
-        except Exception as exc:  # SettingError, LockedError: refused, shown, nothing changed
+        except ValueError as exc:  # SettingError, LockedError: refused, shown, nothing changed
             self._refused(name, exc)
 
     def _commit_input(self, name: str, value) -> None:
         try:
             self.workspace.set_input_shape(tuple(value))
-        except Exception as exc:
+        except ValueError as exc:
             self._refused(name, exc)
 
-    def _refused(self, name: str, exc: Exception) -> None:
-        if not isinstance(exc, (ValueError, RuntimeError)) and type(exc).__name__ != "LockedError":
-            raise exc
+    def _refused(self, name: str, exc: ValueError) -> None:
         field = self.page().fields.get(name)
         if field is not None:
             field.set_error(_error_message(exc))

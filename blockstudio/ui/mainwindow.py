@@ -104,10 +104,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.training_panel.refused.connect(self.dialogs_warning)
 
         self.resize(1280, 800)
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [180, 400], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.inspector_dock, self.training_dock], [400, 330], Qt.Orientation.Vertical)
-        self.resizeDocks([self.output_dock], [250], Qt.Orientation.Vertical)
-        self._restore_geometry()
+        self._layout_pending = not self._restore_geometry()
         self._update_title()
         self._update_texts()
         self._on_training_state(getattr(workspace, "training_state", "idle"))
@@ -276,14 +273,25 @@ class MainWindow(FileCommands, QMainWindow):
         self.training_panel.stop()
 
     # -- window lifetime ------------------------------------------------------------------
-    def _restore_geometry(self) -> None:
+    def _restore_geometry(self) -> bool:
+        """The size and dock layout the user left; False on a first start."""
         if self.settings is None:
-            return
+            return False
         geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
+        return state is not None and self.restoreState(state)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self._layout_pending:  # first start: docks in proportion to the screen's window
+            self._layout_pending = False
+            width, height = self.width(), self.height()
+            side = max(400, int(0.25 * width))
+            self.resizeDocks([self.palette_dock, self.inspector_dock], [max(180, int(0.11 * width)), side],
+                             Qt.Orientation.Horizontal)
+            self.resizeDocks([self.inspector_dock, self.training_dock], [400, 330], Qt.Orientation.Vertical)
+            self.resizeDocks([self.output_dock], [max(250, int(0.32 * height))], Qt.Orientation.Vertical)
 
     def closeEvent(self, event):
         ws = self.workspace

@@ -44,6 +44,9 @@ KIND_DESCRIPTIONS = {
     "Flatten": "Reshapes (batch, d1, d2, ...) into (batch, d1*d2*...)",
 }
 
+# Badge letters: Dense and Dropout share an initial, so each kind names its own.
+KIND_BADGES = {"Dense": "D", "Activation": "A", "Dropout": "Dr", "Flatten": "F"}
+
 UNKNOWN_TOOLTIP = (
     "0 = not known yet: the engine infers this dimension from the first batch. "
     "Pass one batch (Ctrl+B), or set in_units."
@@ -110,10 +113,11 @@ def kind_icon(kind: str, size: int = 28) -> QIcon:
     painter.drawRoundedRect(QRectF(1, 1, size - 2, size - 2), 6, 6)
     font = painter.font()
     font.setBold(True)
-    font.setPixelSize(int(size * 0.55))
+    badge = KIND_BADGES.get(kind, kind[:1])
+    font.setPixelSize(int(size * (0.55 if len(badge) == 1 else 0.42)))
     painter.setFont(font)
     painter.setPen(QColor("white"))
-    painter.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, kind[:1])
+    painter.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, badge)
     painter.end()
     return QIcon(pixmap)
 

@@ -85,11 +85,20 @@ def _dense(data, weight, bias, flatten, act_type):
         np.maximum(out, 0, out=out)
     elif act_type is not None:
         out = _ACTIVATION_FORWARD[act_type](out)
+    if not flatten and x.ndim != 2:
+        out_shaped = out.reshape(x.shape[:-1] + (w.shape[0],))
+    else:
+        out_shaped = out
+    if not _state.recording:
+        return NDArray(out_shaped)
     # Decided now, not in backward: the first layer's input needs no gradient, and skipping
     # that product saves a third of the layer's backward work.
     need_x = data._node is not None or data._grad is not None
     need_w = weight._node is not None or weight._grad is not None
     need_b = bias is not None and (bias._node is not None or bias._grad is not None)
+    # A Dense weight is (in, out) in memory (Fortran order): its gradient is computed in the
+    # same layout, so the optimizer's update runs over both arrays in one contiguous sweep.
+    w_in_out = not w.flags.c_contiguous
 
     def backward(g):
         if g.ndim != 2:
@@ -98,18 +107,18 @@ def _dense(data, weight, bias, flatten, act_type):
             g = g * (out > 0)
         elif act_type is not None:
             g = _ACTIVATION_BACKWARD[act_type](g, out)
-        gx = (g @ w).reshape(x.shape) if need_x else None
+        gx = None
+        if need_x:
+            gx = g @ w
+            if x2 is not x:
+                gx = gx.reshape(x.shape)
         gw = None
         if need_w:
-            # The gradient in the weight's own memory layout (see Dense: (in, out) in memory),
-            # so the optimizer's update runs over both arrays in one contiguous sweep.
-            gw = (x2.T @ g).T if w.flags.f_contiguous and not w.flags.c_contiguous else g.T @ x2
+            gw = (x2.T @ g).T if w_in_out else g.T @ x2
         gb = np.add.reduce(g, axis=0) if need_b else None
         return (gx, gw, gb) if bias is not None else (gx, gw)
     parents = (data, weight, bias) if bias is not None else (data, weight)
-    if not flatten and x.ndim != 2:
-        out = out.reshape(x.shape[:-1] + (w.shape[0],))
-    return _result(out, parents, backward)
+    return _result(out_shaped, parents, backward)
 
 
 def _softsign_forward(x):
@@ -196,15 +205,15 @@ def softmax_cross_entropy(pred, label, axis=-1, sparse_label=True):
         from .ops import transpose
         return softmax_cross_entropy(transpose(pred, order), label, -1, sparse_label)
     n_classes = x.shape[-1]
-    z = x.reshape(-1, n_classes)
-    shifted = z - z.max(axis=1, keepdims=True)
+    z = x if x.ndim == 2 else x.reshape(-1, n_classes)
+    shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
     prob = np.exp(shifted)
-    total = prob.sum(axis=1, keepdims=True)
-    prob /= total                       # kept: the backward pass starts from softmax(x)
-    log_total = np.log(total[:, 0])
+    total = np.add.reduce(prob, axis=1)
+    prob /= total[:, None]              # kept: the backward pass starts from softmax(x)
     rows = _row_indices(z.shape[0])
     if sparse_label:
-        idx = label._data.reshape(-1).astype(np.intp)
+        idx = label._data
+        idx = (idx if idx.ndim == 1 else idx.reshape(-1)).astype(np.intp)
         if idx.shape[0] != z.shape[0]:
             raise ValueError("%d labels for %d predictions (pred shape %s, label shape %s)"
                              % (idx.shape[0], z.shape[0], x.shape, label.shape))
@@ -212,10 +221,13 @@ def softmax_cross_entropy(pred, label, axis=-1, sparse_label=True):
         if idx.size and idx.view(np.uintp).max() >= n_classes:
             raise ValueError("labels must lie in [0, %d) for %d classes; got values from %d to %d"
                              % (n_classes, n_classes, idx.min(), idx.max()))
-        out = log_total - shifted[rows, idx]
+        out = np.log(total)
+        out -= shifted[rows, idx]
     else:
         target = label._data.reshape(z.shape)
-        out = (target * (log_total[:, None] - shifted)).sum(axis=1)
+        out = (target * (np.log(total)[:, None] - shifted)).sum(axis=1)
+    if x.ndim != 2:
+        out = out.reshape(x.shape[:-1])
 
     def backward(g):
         if sparse_label:
@@ -224,8 +236,8 @@ def softmax_cross_entropy(pred, label, axis=-1, sparse_label=True):
         else:
             grad = prob * target.sum(axis=1, keepdims=True) - target
         grad *= g.reshape(-1, 1)
-        return grad.reshape(x.shape), None
-    return _result(out.reshape(x.shape[:-1]), (pred, label), backward)
+        return (grad if x.ndim == 2 else grad.reshape(x.shape)), None
+    return _result(out, (pred, label), backward)
 
 
 _ROWS = {}

@@ -93,6 +93,8 @@ class TrainingPlots(QWidget):
         _style_plot(acc_plot, "Accuracy per epoch", "epoch", "accuracy (%)")
         acc_plot.getAxis("left").enableAutoSIPrefix(False)  # "(x0.001)" scaling reads badly
         acc_plot.setLimits(yMin=0, yMax=100.5)
+        acc_plot.setYRange(0, 100, padding=0)   # percent from the start, before any epoch
+        acc_plot.setXRange(0.5, 1.5, padding=0)
         acc_plot.addLegend(offset=(-10, -10))
         self.train_curve = acc_plot.plot(pen=pg.mkPen("#ea580c", width=2), symbol="o", symbolSize=7,
                                          symbolBrush="#ea580c", symbolPen="w", name="train", antialias=True)
@@ -120,6 +122,7 @@ class TrainingPlots(QWidget):
         self._ema, self._ema_count = 0.0, 0
         self._x_end = self._y_top = 0.0
         self.loss_widget.getPlotItem().setRange(xRange=(0, 100), yRange=(0, 1), padding=0)
+        self.acc_widget.getPlotItem().setRange(xRange=(0.5, 1.5), yRange=(0, 100), padding=0)
         for curve in (self.loss_curve, self.smooth_curve, self.train_curve, self.test_curve):
             curve.setData([], [])
 

@@ -132,16 +132,18 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
             given.add(id(g if g.base is None else g.base))
         _accumulate(head, g, grads, leaf_grads, heap)
 
-    with _Scope(False, train_mode):
+    state = _state
+    previous_modes = (state.recording, state.training)
+    state.recording, state.training = False, train_mode
+    try:
         while heap:
-            _, key, array = heappop(heap)
-            g = grads.pop(key)
+            array = heappop(heap)[2]
             parents, fn = array._node
-            for parent, pg in zip(parents, fn(g)):
+            for parent, pg in zip(parents, fn(grads.pop(id(array)))):
                 if pg is None:
                     continue
-                key = id(parent)
                 if parent._node is not None:   # intermediate: sum, visit when its turn comes
+                    key = id(parent)
                     previous = grads.get(key)
                     if previous is None:
                         grads[key] = pg
@@ -149,10 +151,13 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
                     else:
                         grads[key] = previous + pg
                 elif parent._grad is not None:  # leaf: sum, write at the end
+                    key = id(parent)
                     previous = leaf_grads.get(key)
                     leaf_grads[key] = (parent, pg if previous is None else previous[1] + pg)
             if not retain_graph:
                 array._node = None
+    finally:
+        state.recording, state.training = previous_modes
     for array, g in leaf_grads.values():
         _write_leaf_grad(array, g, given)
 

@@ -58,6 +58,8 @@ UNARY = {
     "pick_keepdims": (lambda a: nd.pick(a, nd.array([1, 0, 3]), keepdims=True), r(3, 4)),
     "pick_axis0": (lambda a: nd.pick(a, nd.array([0, 2, 1, 1]), axis=0), r(3, 4)),
     "cast": (lambda a: a.astype(np.float64) * 3, r(3, 2)),
+    "copy": (lambda a: a.copy() * a, r(3, 2)),
+    "slice_step": (lambda a: a[::-1, 1], r(4, 3)),
     "Activation_relu": (lambda a: nd.Activation(a, act_type="relu"), r(3, 4) + 0.05),
     "Flatten": (nd.Flatten, r(2, 2, 3)),
 }

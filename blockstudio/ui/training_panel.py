@@ -229,10 +229,14 @@ class TrainingPanel(QWidget):
         # Numbers that change 10 times a second cannot be read: show them about 4 times a second
         # (and repaint less, which leaves the training worker more time).
         now = time.monotonic()
-        if step is None or now - self._last_status < STATUS_INTERVAL:
+        if step is None:
+            return
+        total = max(1, int(step.steps_per_epoch))
+        # An epoch's last step is always shown: the test pass that follows sends no steps, and a
+        # dropped last update left the bar at e.g. 87 % through the evaluation (and after a Stop).
+        if now - self._last_status < STATUS_INTERVAL and int(step.step) < total:
             return
         self._last_status = now
-        total = max(1, int(step.steps_per_epoch))
         self.progress.setMaximum(total)
         self.progress.setValue(min(int(step.step), total))
         epochs = self.workspace.training_settings.epochs

@@ -78,6 +78,9 @@ class TrainingPlots(QWidget):
         self.loss_widget = pg.PlotWidget(background="w")
         loss_plot = self.loss_widget.getPlotItem()
         _style_plot(loss_plot, "Training loss", "step", "loss")
+        # Once the loss falls below 1 pyqtgraph would relabel the axis "loss (x0.001)" with ticks
+        # of 100..500: a newcomer reads the loss as hundreds. Plain decimals instead.
+        loss_plot.getAxis("left").enableAutoSIPrefix(False)
         loss_plot.addLegend(offset=(-10, 10))
         # Thousands of steps: let pyqtgraph draw only what is visible, at screen resolution.
         loss_plot.setDownsampling(auto=True, mode="peak")

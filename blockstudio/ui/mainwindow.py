@@ -148,6 +148,11 @@ class MainWindow(FileCommands, QMainWindow):
         has_block = ws.selected is not None
         a["undo"].setText(ws.undo_text or "&Undo")
         a["redo"].setText(ws.redo_text or "&Redo")
+        # The Edit menu names the step; the toolbar button keeps a short fixed label (its tooltip
+        # names the step) so the buttons after it do not shift under the mouse with every edit.
+        for name, short in (("undo", "Undo"), ("redo", "Redo")):
+            a[name].setIconText(short)
+            a[name].setToolTip(a[name].text().replace("&", ""))
         a["undo"].setEnabled(ws.can_undo and not locked)
         a["redo"].setEnabled(ws.can_redo and not locked)
         for name in ("delete", "duplicate"):

@@ -130,3 +130,12 @@ def test_save_and_load_parameters_and_export(window, tmp_path):
     window.actions["export"].trigger()
     assert "autograd.record()" in script.read_text()
     assert "train.py" in window.statusBar().currentMessage()
+
+
+def test_toolbar_undo_keeps_a_short_label_while_the_menu_names_the_step(window):
+    actions = window.actions
+    window.palette.appendRequested.emit("Dense")
+    assert actions["undo"].text() == "Undo Add Dense"
+    # The toolbar shows iconText: fixed, so Pass one batch / Start do not move after each edit.
+    assert actions["undo"].iconText() == "Undo" and actions["redo"].iconText() == "Redo"
+    assert actions["undo"].toolTip() == "Undo Add Dense"

@@ -147,3 +147,25 @@ def test_divergence_stops_the_run_with_a_clear_message(window, qtbot, mnist_dir)
     assert "diverged" in message and "smaller learning rate" in message
     assert message in panel.status_label.text() and ws.training_state == "idle"
     assert not window.canvas.banner.isVisible()
+
+
+def test_an_epochs_last_step_always_reaches_the_progress_bar(window):
+    from blockstudio.workspace.events import Event
+
+    panel = window.training_panel
+
+    def step(n):
+        return Event("training", kind="step", epoch=1, step=n, steps_per_epoch=100, loss=0.5,
+                     samples_per_sec=1000.0, eta_seconds=1.0, global_step=n, losses=[])
+
+    panel._on_steps(step(80), None)
+    assert panel.progress.value() == 80
+    panel._on_steps(step(90), None)  # within the status interval: skipped (readability)
+    assert panel.progress.value() == 80
+    panel._on_steps(step(100), None)  # the last step of the epoch: shown even so
+    assert panel.progress.value() == 100
+
+
+def test_the_loss_axis_reads_plain_decimals(window):
+    axis = window.plots.loss_widget.getPlotItem().getAxis("left")
+    assert not axis.autoSIPrefix

@@ -160,7 +160,7 @@ def script_text(doc, project_name=None, script_name="train.py"):
         title=f'"{title}"' if title else "a network", dataset_title=dataset_title,
         source=f" (project {project_name})" if project_name else "", script=os.path.basename(script_name),
         epochs=t.epochs, batch_size=t.batch_size, seed=t.seed,
-        data_dir="None" if t.data_dir is None else _str(t.data_dir), output=_str(f"{stem}.parameters.npz"),
+        data_dir=_data_dir_code(t), output=_str(f"{stem}.parameters.npz"),
         layers="\n".join(f"        net.add({layer_code(layer)})" for layer in doc.layers) or "        pass",
         initializer=initializer_code(t),
         dataset_class="FashionMNIST" if t.dataset == "fashion-mnist" else "MNIST",
@@ -180,6 +180,24 @@ def write_script(path, doc, project_name=None):
         os.chmod(path, 0o755)
     except OSError:
         pass
+
+
+def _data_dir_code(training):
+    """DATA_DIR's value: the project's folder, else the one the app uses when core would miss it.
+
+    With no folder set the app also searches ``../shared/datasets`` beside a source checkout,
+    which core's MNIST does not: a script exported from such an app found no data at all
+    when run from another folder (and tried to download). Name that folder explicitly.
+    """
+    if training.data_dir is not None:
+        return _str(training.data_dir)
+    from blockstudio.workspace.data import checkout_datasets_folder, find_data_folder
+
+    folder = find_data_folder(training.dataset)
+    checkout = os.path.abspath(checkout_datasets_folder())
+    if folder and os.path.abspath(folder).startswith(checkout + os.sep):
+        return _str(folder)
+    return "None"
 
 
 def _str(text):

@@ -1,5 +1,6 @@
 """The exported script: readable tutorial-style code that trains and saves, and repeats the app's run."""
 
+import json
 import re
 import subprocess
 import sys
@@ -111,3 +112,15 @@ def test_help_and_bad_arguments(ws, tmp_path):
 def test_an_empty_network_still_exports_valid_python(ws, tmp_path):
     ws.export_script(tmp_path / "x.py")
     compile((tmp_path / "x.py").read_text(), "x.py", "exec")
+
+
+def test_the_script_names_the_checkout_data_folder_that_core_would_not_search(tmp_path, monkeypatch, datasets_dir):
+    from blockstudio.core.gluon.data.vision import locate
+    from blockstudio.workspace import data as data_module
+
+    monkeypatch.setattr(locate, "default_data_folder", lambda: str(tmp_path / "nothing"))
+    monkeypatch.setattr(data_module, "checkout_datasets_folder", lambda: datasets_dir)
+    text = script_text(Document([], training=TrainingSettings()))
+    assert f"DATA_DIR = {json.dumps(str(datasets_dir / 'mnist'))}" in text
+    monkeypatch.setattr(data_module, "checkout_datasets_folder", lambda: tmp_path / "none")
+    assert "DATA_DIR = None" in script_text(Document([], training=TrainingSettings()))

@@ -258,7 +258,9 @@ class TrainingRun:
         return correct / total
 
     def _stopped_message(self, epoch, step):
-        where = f"epoch {epoch}, step {step}" if step else f"the end of epoch {epoch}"
+        # step None: all of the epoch's steps ran, the stop came in its test pass (no accuracy for it).
+        where = (f"epoch {epoch}, step {step}" if step
+                 else f"the end of epoch {epoch}, before its test accuracy was measured")
         return (f"Training stopped at {where}; the network keeps the parameters of the last completed "
                 f"step ({self.completed_steps} steps in all).")
 

@@ -268,3 +268,13 @@ def test_unreadable_data_ends_the_run_with_the_reason(ws, tmp_path):
 def test_stop_and_wait_from_a_training_listener_does_not_deadlock(ws, net1, every_step):
     ws.events.training.connect(lambda e: ws.stop_training(wait=True) if e.kind == "step" else None)
     assert run(ws, limit=LIMIT).reason == "stopped"
+
+
+def test_a_stop_in_the_test_pass_says_the_epoch_has_no_accuracy():
+    from types import SimpleNamespace
+
+    from blockstudio.workspace.training import TrainingRun
+
+    message = TrainingRun._stopped_message(SimpleNamespace(completed_steps=4690), 5, None)
+    assert message.startswith("Training stopped at the end of epoch 5, before its test accuracy was measured")
+    assert "4690 steps in all" in message

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QRect, QSettings, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -103,8 +104,9 @@ class MainWindow(FileCommands, QMainWindow):
         self.training_panel.message.connect(self._show_message)
         self.training_panel.refused.connect(self.dialogs_warning)
 
-        self.resize(1280, 800)
         self._layout_pending = not self._restore_geometry()
+        if self._layout_pending:
+            self._first_start_size()
         self._update_title()
         self._update_texts()
         self._on_training_state(getattr(workspace, "training_state", "idle"))
@@ -286,6 +288,16 @@ class MainWindow(FileCommands, QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         return state is not None and self.restoreState(state)
+
+    def _first_start_size(self) -> None:
+        """1280x800, or 85 % of a larger screen: a fixed 1280x800 left a 1920x1080 screen a
+        third empty. (On smaller screens the window manager fits it, as it always did.)"""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        free = screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 800)
+        width, height = max(1280, int(0.85 * free.width())), max(800, int(0.85 * free.height()))
+        self.resize(width, height)
+        if width <= free.width() and height <= free.height():
+            self.move(free.x() + (free.width() - width) // 2, free.y() + (free.height() - height) // 2)
 
     def showEvent(self, event):
         super().showEvent(event)

@@ -45,3 +45,16 @@ def test_shipped_icon_is_the_assets_source():
     source = Path(__file__).resolve().parents[2] / "assets" / "icon.svg"
     assert (RESOURCES / "icon.svg").read_bytes() == source.read_bytes(), \
         "assets/icon.svg changed: copy it to blockstudio/ui/resources/icon.svg (and re-render icon.png)"
+
+
+def test_first_start_fills_most_of_a_large_screen(app, qtbot, workspace, monkeypatch):
+    from PySide6.QtCore import QRect
+
+    from blockstudio.ui.mainwindow import MainWindow
+
+    win = MainWindow(workspace)
+    qtbot.addWidget(win)
+    assert (win.width(), win.height()) == (1280, 800)  # the offscreen screen is smaller: the default
+    monkeypatch.setattr(type(win.screen()), "availableGeometry", lambda _self: QRect(0, 0, 1920, 1080))
+    win._first_start_size()
+    assert (win.width(), win.height()) == (1632, 918) and (win.x(), win.y()) == (144, 81)

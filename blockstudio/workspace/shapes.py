@@ -229,9 +229,18 @@ class NetworkState:
         if self._summary is None:
             if not self.fully_resolved(doc):
                 return ""
+            import blockstudio.core as mx
             from blockstudio.core import nd
+            from blockstudio.workspace.spec import NetworkSpec, build_network
 
-            self._summary = self.network(doc).summary_text(nd.zeros(tuple(doc.input_shape)))
+            # A copy of the architecture, never the live network: a forward pass on a fresh
+            # run's network (still deferred) initialized it here, in the GUI thread, drawing from
+            # the shared generator before the worker's shuffle -- the run then differed from the
+            # exported script and raced the worker. Zero() draws nothing; the table shows only
+            # shapes and counts, the same for any values.
+            net = build_network(NetworkSpec(doc.input_shape, doc.layers))
+            net.collect_params().initialize(mx.init.Zero())
+            self._summary = net.summary_text(nd.zeros(tuple(doc.input_shape)))
         return self._summary
 
     def errors(self):

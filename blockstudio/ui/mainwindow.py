@@ -162,6 +162,7 @@ class MainWindow(FileCommands, QMainWindow):
             a[name].setEnabled(not locked)
         self.menus["Open Recent"].setEnabled(not locked)
         a["start"].setEnabled(state == "idle")
+        a["start_fresh"].setEnabled(state == "idle" and getattr(ws, "has_trained_parameters", False))
         a["pause"].setEnabled(state == "running")
         a["resume"].setEnabled(state == "paused")
         a["stop"].setEnabled(state in ("running", "paused"))
@@ -268,6 +269,9 @@ class MainWindow(FileCommands, QMainWindow):
 
     def start_command(self) -> None:
         self.training_panel.start()
+
+    def start_fresh_command(self) -> None:
+        self.training_panel.start(restart=True)
 
     def pause_command(self) -> None:
         self.training_panel.pause()

@@ -192,10 +192,20 @@ class TrainingPanel(QWidget):
             return False
         return True
 
-    def start(self) -> None:
-        """Start a run; ``self.limit`` (None: all images) trains on the first N images only."""
+    def start(self, restart=None) -> None:
+        """Start a run; ``self.limit`` (None: all images) trains on the first N images only.
+
+        ``restart=True`` trains fresh parameters from the seed; by default a trained network
+        continues, and the status bar says so (its plots start over, which otherwise reads as
+        a new run starting at a suspiciously low loss).
+        """
         options = {"limit": self.limit} if self.limit else {}
-        self._call(self.workspace.start_training, **options)
+        if restart is not None:
+            options["restart"] = restart
+        continuing = not restart and getattr(self.workspace, "has_trained_parameters", False)
+        if self._call(self.workspace.start_training, **options) and continuing:
+            self.message.emit("Training continues from the current parameters; "
+                              "Run ▸ Train from Scratch (Ctrl+F5) starts over from the seed.")
 
     def pause(self) -> None:
         self._call(self.workspace.pause_training)

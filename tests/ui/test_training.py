@@ -169,3 +169,26 @@ def test_an_epochs_last_step_always_reaches_the_progress_bar(window):
 def test_the_loss_axis_reads_plain_decimals(window):
     axis = window.plots.loss_widget.getPlotItem().getAxis("left")
     assert not axis.autoSIPrefix
+
+
+def test_start_continues_a_trained_network_and_train_from_scratch_starts_over(window, qtbot, mnist_dir):
+    ws, panel, actions = window.workspace, window.training_panel, window.actions
+    add_net1(ws)
+    ws.set_training_settings(epochs=1, data_dir=str(mnist_dir))
+    panel.limit = LIMIT
+    assert not actions["start_fresh"].isEnabled()  # nothing trained yet: Start is already fresh
+
+    def train(action):
+        action.trigger()
+        qtbot.waitUntil(lambda: ws.training_state == "idle" and "Training finished" in panel.status_label.text(),
+                        timeout=30000)
+        return list(ws.run_history.step_losses)
+
+    notes = []
+    panel.message.connect(notes.append)
+    first = train(actions["start"])
+    assert actions["start_fresh"].isEnabled() and not any("continues" in n for n in notes)
+    continued = train(actions["start"])
+    assert continued[0] < first[0]  # went on from the trained values
+    assert any("continues from the current parameters" in n for n in notes)  # said in the status bar
+    assert train(actions["start_fresh"]) == first  # the same seed, the same run

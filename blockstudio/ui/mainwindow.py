@@ -94,6 +94,7 @@ class MainWindow(FileCommands, QMainWindow):
         bridge.historyChanged.connect(self._update_actions)
         bridge.selectionChanged.connect(lambda _uid: self._update_actions())
         bridge.layersChanged.connect(self._update_texts)
+        bridge.layersChanged.connect(self._drop_stale_batch_message)
         bridge.shapesChanged.connect(self._update_texts)
         bridge.trainingState.connect(self._on_training_state)
         bridge.runFinished.connect(self._on_run_finished)
@@ -180,6 +181,12 @@ class MainWindow(FileCommands, QMainWindow):
     def dialogs_warning(self, title: str, message: str) -> None:
         self.dialogs.warning(title, message)  # looked up late: tests swap self.dialogs
 
+    def _drop_stale_batch_message(self) -> None:
+        # "Shapes resolved ... 109,386 parameters" stayed on after an edit had unresolved them.
+        message = getattr(self, "_batch_message", None)
+        if message and self.statusBar().currentMessage() == message and not self.workspace.shapes_resolved:
+            self.statusBar().clearMessage()
+
     def _show_message(self, text: str, timeout: int = 8000) -> None:
         self.statusBar().showMessage(text, timeout)
 
@@ -258,7 +265,9 @@ class MainWindow(FileCommands, QMainWindow):
             return
         source = getattr(ws, "last_batch_source", "") or "one batch"
         if ok:
-            self._show_message(f"Shapes resolved with {source}: {style.count_text(ws.total_params)} parameters.", 0)
+            self._batch_message = (f"Shapes resolved with {source}: "
+                                   f"{style.count_text(ws.total_params)} parameters.")
+            self._show_message(self._batch_message, 0)
             self.output_tabs.setCurrentIndex(1)
             return
         errors = getattr(ws, "layer_errors", {}) or {}

@@ -188,6 +188,7 @@ def test_pass_one_batch_resolves_the_shapes_on_the_cards(window):
     assert "weight (32, 0)" in first.plain_text()
     assert "weight (64, 0)" in canvas.card(uids[1]).plain_text()
     assert "weight (10, 64)" in canvas.card(uids[2]).plain_text()
+    assert window.statusBar().currentMessage() == ""  # no stale "109,386 parameters"
 
 
 def test_a_network_that_cannot_run_is_marked_on_the_offending_block(window):

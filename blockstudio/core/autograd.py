@@ -123,7 +123,9 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
                 "from arrays with attached gradients. Call attach_grad() on the inputs (Gluon "
                 "parameters do this when initialized) and compute inside `with autograd.record():`.")
         if hg is None:
-            g = np.ones(head.shape, dtype=head.dtype)
+            # np.ones, without its Python-level wrapper (half its cost on a loss vector).
+            g = np.empty(head._data.shape, head._data.dtype)
+            g.fill(1)
         else:
             g = hg._data if hasattr(hg, "_data") else np.asarray(hg, dtype=head.dtype)
             if g.shape != head.shape:

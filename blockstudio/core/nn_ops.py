@@ -4,7 +4,7 @@ softmax and its fused cross-entropy, dropout. Forward and backward side by side.
 import numpy as np
 
 from . import random as _random
-from .autograd import _state
+from .autograd import _sequence, _state
 from .ndarray import NDArray, _as_nd
 from .ops import _needs, _result, _sigmoid, relu, sigmoid, tanh, softrelu, softsign
 
@@ -96,6 +96,8 @@ def _dense(data, weight, bias, flatten, act_type):
     need_x = data._node is not None or data._grad is not None
     need_w = weight._node is not None or weight._grad is not None
     need_b = bias is not None and (bias._node is not None or bias._grad is not None)
+    if not (need_x or need_w or need_b):  # nothing upstream wants a gradient: no node
+        return NDArray(out_shaped)
     # A Dense weight is (in, out) in memory (Fortran order): its gradient is computed in the
     # same layout, so the optimizer's update runs over both arrays in one contiguous sweep.
     w_in_out = not w.flags.c_contiguous
@@ -115,10 +117,14 @@ def _dense(data, weight, bias, flatten, act_type):
         gw = None
         if need_w:
             gw = (x2.T @ g).T if w_in_out else g.T @ x2
-        gb = np.add.reduce(g, axis=0) if need_b else None
+        gb = np.add.reduce(g, 0) if need_b else None
         return (gx, gw, gb) if bias is not None else (gx, gw)
-    parents = (data, weight, bias) if bias is not None else (data, weight)
-    return _result(out_shaped, parents, backward)
+    # What _result would do, inlined: the needs are known already, and this runs per layer
+    # per step.
+    result = NDArray(out_shaped)
+    result._node = ((data, weight, bias) if bias is not None else (data, weight)), backward
+    result._seq = next(_sequence)
+    return result
 
 
 def _softsign_forward(x):
@@ -207,9 +213,10 @@ def softmax_cross_entropy(pred, label, axis=-1, sparse_label=True):
     n_classes = x.shape[-1]
     z = x if x.ndim == 2 else x.reshape(-1, n_classes)
     shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
-    prob = np.exp(shifted)
-    total = np.add.reduce(prob, axis=1)
-    prob /= total[:, None]              # kept: the backward pass starts from softmax(x)
+    # exp(shifted) / total is softmax(x); the division is left to backward, where it is
+    # folded into the scaling by the output gradient (one pass fewer per step).
+    e = np.exp(shifted)
+    total = np.add.reduce(e, axis=1)
     rows = _row_indices(z.shape[0])
     if sparse_label:
         idx = label._data
@@ -218,7 +225,7 @@ def softmax_cross_entropy(pred, label, axis=-1, sparse_label=True):
             raise ValueError("%d labels for %d predictions (pred shape %s, label shape %s)"
                              % (idx.shape[0], z.shape[0], x.shape, label.shape))
         # Seen as unsigned, a negative label is huge: one reduction checks both ends.
-        if idx.size and idx.view(np.uintp).max() >= n_classes:
+        if idx.size and np.maximum.reduce(idx.view(np.uintp)) >= n_classes:
             raise ValueError("labels must lie in [0, %d) for %d classes; got values from %d to %d"
                              % (n_classes, n_classes, idx.min(), idx.max()))
         out = np.log(total)
@@ -230,12 +237,15 @@ def softmax_cross_entropy(pred, label, axis=-1, sparse_label=True):
         out = out.reshape(x.shape[:-1])
 
     def backward(g):
+        # In the prediction's dtype, as the gradient was when scaled in place.
+        g = g.reshape(-1).astype(e.dtype, copy=False)
         if sparse_label:
-            grad = prob.copy()
-            grad[rows, idx] -= 1
+            # (softmax - onehot) * g, as softmax * g minus g at each label.
+            grad = e * (g / total)[:, None]
+            grad[rows, idx] -= g
         else:
-            grad = prob * target.sum(axis=1, keepdims=True) - target
-        grad *= g.reshape(-1, 1)
+            grad = e * (target.sum(axis=1) / total)[:, None] - target
+            grad *= g[:, None]
         return (grad if x.ndim == 2 else grad.reshape(x.shape)), None
     return _result(out, (pred, label), backward)
 

@@ -120,9 +120,10 @@ class Dense(HybridBlock):
         return self.hybrid_forward(None, x, weight, bias)
 
     def hybrid_forward(self, F, x, weight, bias=None):
-        shape = x.shape
-        features = (x._data.size // shape[0] if shape[0] else 0) if self._flatten else shape[-1]
-        if features != weight.shape[1]:
+        data = x._data  # the numpy arrays directly: this runs per layer per step
+        shape = data.shape
+        features = (data.size // shape[0] if shape[0] else 0) if self._flatten else shape[-1]
+        if features != weight._data.shape[1]:
             raise ValueError(
                 "%s expects %d input features (weight shape %s) but got %d from input of shape "
                 "%s. Set in_units=%d, or in_units=0 to infer it from the data."

@@ -14,6 +14,8 @@ loss exceeds it, so the axes are not re-laid out on every update.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QWidget
@@ -126,6 +128,7 @@ class TrainingPlots(QWidget):
         self._x_end = self._y_top = 0.0
         self.loss_widget.getPlotItem().setRange(xRange=(0, 100), yRange=(0, 1), padding=0)
         self.acc_widget.getPlotItem().setRange(xRange=(0.5, 1.5), yRange=(0, 100), padding=0)
+        self.acc_widget.getPlotItem().getAxis("bottom").setTickSpacing(1, 1)
         for curve in (self.loss_curve, self.smooth_curve, self.train_curve, self.test_curve):
             curve.setData([], [])
 
@@ -176,4 +179,15 @@ class TrainingPlots(QWidget):
         self.train_curve.setData(x, self.train_acc.view(), connect="finite")
         self.test_curve.setData(x, self.test_acc.view(), connect="finite")
         # Keep the first and last epochs off the plot's edges (one epoch is one point).
-        self.acc_widget.getPlotItem().setXRange(0.5, x[-1] + 0.5, padding=0)
+        plot = self.acc_widget.getPlotItem()
+        plot.setXRange(0.5, x[-1] + 0.5, padding=0)
+        # A tick per epoch ran together from ~12 epochs on ("10111213"): at most ~10 labels.
+        spacing = max(1, math.ceil(x[-1] / 10))
+        plot.getAxis("bottom").setTickSpacing(spacing, spacing)
+        # 0-100 % squeezed 97 % against 98 % into one line at the top: zoom in to the data, in
+        # steps of 5 % (so the axis moves seldom), always up to 100 %.
+        values = np.concatenate([self.train_acc.view(), self.test_acc.view()])
+        values = values[np.isfinite(values)]
+        if values.size:
+            bottom = max(0.0, 5.0 * math.floor((values.min() - 2.0) / 5.0))
+            plot.setYRange(bottom, 100, padding=0)

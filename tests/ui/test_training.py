@@ -192,3 +192,16 @@ def test_start_continues_a_trained_network_and_train_from_scratch_starts_over(wi
     assert continued[0] < first[0]  # went on from the trained values
     assert any("continues from the current parameters" in n for n in notes)  # said in the status bar
     assert train(actions["start_fresh"]) == first  # the same seed, the same run
+
+
+def test_the_accuracy_plot_zooms_to_the_data_and_keeps_epoch_labels_apart(window):
+    plots = window.plots
+    plot, axis = plots.acc_widget.getPlotItem(), plots.acc_widget.getPlotItem().getAxis("bottom")
+    assert plot.viewRange()[1] == [0, 100]  # before any epoch: the whole percent scale
+    for epoch in range(1, 31):
+        plots.append_epoch(epoch, 0.89 + epoch / 400, 0.94 + epoch / 1000)
+    bottom, top = plot.viewRange()[1]
+    assert (bottom, top) == (85, 100)  # 89-97 % readable, not squeezed at the top of 0-100
+    assert axis._tickSpacing == [(3, 0), (3, 0)]  # 30 epochs: a label every 3, not 30 labels
+    plots.clear()
+    assert plot.viewRange()[1] == [0, 100] and axis._tickSpacing == [(1, 0), (1, 0)]

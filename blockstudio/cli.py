@@ -192,13 +192,18 @@ def _follow(events, settings, progress):
             progress.show(event, settings.epochs)
         elif event.kind == "epoch":
             progress.clear()
-            print(f"Epoch {event.epoch}/{event.epochs}: loss {event.train_loss:.6f}, train accuracy "
+            print(f"Epoch {event.epoch}/{event.epochs}: loss {event.train_loss:.6g}, train accuracy "
                   f"{event.train_acc:.4f}, test accuracy {event.test_acc:.4f} "
                   f"({time.perf_counter() - epoch_started:.1f} s)", flush=True)
             epoch_started = time.perf_counter()
         elif event.kind == "finished":
             progress.clear()
             return event
+
+
+def _loss_text(value):
+    # An exploding (still finite) loss would otherwise print as twenty digits and push the bar off.
+    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.3e}"
 
 
 class ProgressBar:
@@ -215,7 +220,7 @@ class ProgressBar:
         filled = int(round(done * self.width))
         eta = int(round(event.eta_seconds))
         return (f"Epoch {event.epoch}/{epochs} [{'#' * filled}{'.' * (self.width - filled)}] "
-                f"{event.step}/{event.steps_per_epoch}  loss {event.loss:.4f}  "
+                f"{event.step}/{event.steps_per_epoch}  loss {_loss_text(event.loss)}  "
                 f"{event.samples_per_sec:,.0f} samples/s  ETA {eta // 60}:{eta % 60:02d}")
 
     def show(self, event, epochs):

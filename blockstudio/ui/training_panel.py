@@ -52,6 +52,11 @@ CHOICES = {
 }
 
 
+def loss_text(value) -> str:
+    """0.3721 as usual; an exploding loss as 4.824e+19, not a line of twenty digits."""
+    return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.3e}"
+
+
 def _duration(seconds) -> str:
     if seconds is None or seconds != seconds or seconds < 0:
         return "–"
@@ -254,12 +259,12 @@ class TrainingPanel(QWidget):
         self.status_label.setText(
             f"{prefix}Epoch {step.epoch}/{epochs} · step {step.step}/{total} · "
             f"{step.samples_per_sec:,.0f} samples/s · {_duration(step.eta_seconds)} left · "
-            f"loss {step.loss:.4f}")
+            f"loss {loss_text(step.loss)}")
 
     def _on_epoch(self, event) -> None:
         test = "–" if event.test_acc is None else f"{event.test_acc:.2%}"
         self.result_label.setText(
-            f"Epoch {event.epoch}: train loss <b>{event.train_loss:.4f}</b> · "
+            f"Epoch {event.epoch}: train loss <b>{loss_text(event.train_loss)}</b> · "
             f"train accuracy <b>{event.train_acc:.2%}</b> · test accuracy <b>{test}</b>")
 
     def _on_finished(self, event) -> None:

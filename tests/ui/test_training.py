@@ -205,3 +205,10 @@ def test_the_accuracy_plot_zooms_to_the_data_and_keeps_epoch_labels_apart(window
     assert axis._tickSpacing == [(3, 0), (3, 0)]  # 30 epochs: a label every 3, not 30 labels
     plots.clear()
     assert plot.viewRange()[1] == [0, 100] and axis._tickSpacing == [(1, 0), (1, 0)]
+
+
+def test_an_exploding_loss_reads_in_scientific_notation():
+    from blockstudio.ui.training_panel import loss_text
+
+    assert loss_text(0.37211) == "0.3721"
+    assert loss_text(48235829036720545792.0) == "4.824e+19"

@@ -192,10 +192,13 @@ def _write_leaf_grad(array, g, adopted):
     # of an array that does), match the buffer's dtype and memory layout, and not already
     # belong to another leaf or to the caller. Anyone holding ``x.grad`` sees the new
     # values: the NDArray object stays the same.
-    root = g if g.base is None else g.base
-    if (root.base is None and id(root) not in adopted and root.size == g.size
+    root = g.base
+    if root is None:
+        root = g
+    key = id(root)
+    if (root.base is None and key not in adopted and root.size == g.size
             and g.dtype is buf.dtype and g.strides == buf.strides and g.flags.writeable):
-        adopted.add(id(root))
+        adopted.add(key)
         grad._data = g
     elif g.shape != buf.shape:  # internal invariant: ops un-broadcast their gradients
         raise AssertionError("gradient shape %s for an array of shape %s" % (g.shape, buf.shape))

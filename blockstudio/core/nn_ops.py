@@ -1,6 +1,8 @@
 """Neural-network operations: matrix products, the fully connected layer, activations,
 softmax and its fused cross-entropy, dropout. Forward and backward side by side."""
 
+from functools import partial
+
 import numpy as np
 
 from . import random as _random
@@ -101,30 +103,36 @@ def _dense(data, weight, bias, flatten, act_type):
     # A Dense weight is (in, out) in memory (Fortran order): its gradient is computed in the
     # same layout, so the optimizer's update runs over both arrays in one contiguous sweep.
     w_in_out = not w.flags.c_contiguous
-
-    def backward(g):
-        if g.ndim != 2:
-            g = g.reshape(x2.shape[0], w.shape[0])
-        if act_type == "relu":
-            g = g * (out > 0)
-        elif act_type is not None:
-            g = _ACTIVATION_BACKWARD[act_type](g, out)
-        gx = None
-        if need_x:
-            gx = g @ w
-            if x2 is not x:
-                gx = gx.reshape(x.shape)
-        gw = None
-        if need_w:
-            gw = (x2.T @ g).T if w_in_out else g.T @ x2
-        gb = np.add.reduce(g, 0) if need_b else None
-        return (gx, gw, gb) if bias is not None else (gx, gw)
+    # A partial of a module-level function rather than a closure over these locals: it is
+    # cheaper to make and to call (no cells), and one is made per layer per step.
+    backward = partial(_dense_backward, x, x2, w, out, act_type, need_x, need_w, need_b,
+                       w_in_out, bias is not None)
     # What _result would do, inlined: the needs are known already, and this runs per layer
     # per step.
     result = NDArray(out_shaped)
     result._node = ((data, weight, bias) if bias is not None else (data, weight)), backward
     result._seq = next(_sequence)
     return result
+
+
+def _dense_backward(x, x2, w, out, act_type, need_x, need_w, need_b, w_in_out, has_bias, g):
+    """Gradients of ``_dense`` for its data, weight and bias, from the output gradient ``g``."""
+    if g.ndim != 2:
+        g = g.reshape(x2.shape[0], w.shape[0])
+    if act_type == "relu":
+        g = g * (out > 0)
+    elif act_type is not None:
+        g = _ACTIVATION_BACKWARD[act_type](g, out)
+    gx = None
+    if need_x:
+        gx = g @ w
+        if x2 is not x:
+            gx = gx.reshape(x.shape)
+    gw = None
+    if need_w:
+        gw = (x2.T @ g).T if w_in_out else g.T @ x2
+    gb = np.add.reduce(g, 0) if need_b else None
+    return (gx, gw, gb) if has_bias else (gx, gw)
 
 
 def _softsign_forward(x):

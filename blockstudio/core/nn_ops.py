@@ -221,8 +221,8 @@ def softmax_cross_entropy(pred, label, axis=-1, sparse_label=True):
     n_classes = x.shape[-1]
     z = x if x.ndim == 2 else x.reshape(-1, n_classes)
     shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
-    # exp(shifted) / total is softmax(x); the division is left to backward, where it is
-    # folded into the scaling by the output gradient (one pass fewer per step).
+    # exp(shifted) / total is softmax(x); the division is left to backward, where it makes
+    # the new array that the gradient is written into (instead of a copy).
     e = np.exp(shifted)
     total = np.add.reduce(e, axis=1)
     rows = _row_indices(z.shape[0])
@@ -245,15 +245,13 @@ def softmax_cross_entropy(pred, label, axis=-1, sparse_label=True):
         out = out.reshape(x.shape[:-1])
 
     def backward(g):
-        # In the prediction's dtype, as the gradient was when scaled in place.
-        g = g.reshape(-1).astype(e.dtype, copy=False)
+        grad = e / total[:, None]  # softmax(x), as a new array: e stays for another pass
         if sparse_label:
-            # (softmax - onehot) * g, as softmax * g minus g at each label.
-            grad = e * (g / total)[:, None]
-            grad[rows, idx] -= g
+            grad[rows, idx] -= 1
         else:
-            grad = e * (target.sum(axis=1) / total)[:, None] - target
-            grad *= g[:, None]
+            grad *= target.sum(axis=1, keepdims=True)
+            grad -= target
+        grad *= g.reshape(-1, 1)
         return (grad if x.ndim == 2 else grad.reshape(x.shape)), None
     return _result(out, (pred, label), backward)
 

@@ -249,8 +249,7 @@ def softmax_cross_entropy(pred, label, axis=-1, sparse_label=True):
         if sparse_label:
             grad[rows, idx] -= 1
         else:
-            grad *= target.sum(axis=1, keepdims=True)
-            grad -= target
+            grad = grad * target.sum(axis=1, keepdims=True) - target
         grad *= g.reshape(-1, 1)
         return (grad if x.ndim == 2 else grad.reshape(x.shape)), None
     return _result(out, (pred, label), backward)

@@ -54,6 +54,9 @@ def test_label_count_mismatch_is_explained():
         gluon.loss.SoftmaxCrossEntropyLoss()(nd.ones((4, 3)), nd.zeros((5,)))
     with pytest.raises(ValueError, match=r"\[0, 3\)"):
         gluon.loss.SoftmaxCrossEntropyLoss()(nd.ones((2, 3)), nd.array([0, 7]))
+    # A negative label must not wrap around to the last class.
+    with pytest.raises(ValueError, match=r"from -1 to 1"):
+        gluon.loss.SoftmaxCrossEntropyLoss()(nd.ones((2, 3)), nd.array([-1, 1]))
 
 
 def one_layer(optimizer, params):

@@ -115,7 +115,7 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
         head_grads = [head_grads]
     elif head_grads is None:
         head_grads = [None] * len(heads)
-    grads, leaf_grads, heap, given = {}, {}, [], set()
+    given, head_gs = set(), []
     for head, hg in zip(heads, head_grads):
         if head._node is None and head._grad is None:
             raise MXNetErrorNoGraph(
@@ -132,16 +132,17 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
                 raise ValueError("head_grads shape %s does not match the head's shape %s"
                                  % (g.shape, head.shape))
             given.add(id(g if g.base is None else g.base))
-        _accumulate(head, g, grads, leaf_grads, heap)
+        head_gs.append(g)
 
+    grads, leaf_grads, heap = {}, {}, []
     state = _state
     previous_modes = (state.recording, state.training)
     state.recording, state.training = False, train_mode
     try:
-        while heap:
-            array = heappop(heap)[2]
-            parents, fn = array._node
-            for parent, pg in zip(parents, fn(grads.pop(id(array)))):
+        # The heads come first, as if one node had produced them all; then each node's inputs.
+        parents, parent_grads = heads, head_gs
+        while True:
+            for parent, pg in zip(parents, parent_grads):
                 if pg is None:
                     continue
                 if parent._node is not None:   # intermediate: sum, visit when its turn comes
@@ -156,26 +157,17 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
                     key = id(parent)
                     previous = leaf_grads.get(key)
                     leaf_grads[key] = (parent, pg if previous is None else previous[1] + pg)
+            if not heap:
+                break
+            array = heappop(heap)[2]
+            parents, fn = array._node
+            parent_grads = fn(grads.pop(id(array)))
             if not retain_graph:
                 array._node = None
     finally:
         state.recording, state.training = previous_modes
     for array, g in leaf_grads.values():
         _write_leaf_grad(array, g, given)
-
-
-def _accumulate(array, g, grads, leaf_grads, heap):
-    key = id(array)
-    if array._node is None:
-        previous = leaf_grads.get(key)
-        leaf_grads[key] = (array, g if previous is None else previous[1] + g)
-        return
-    previous = grads.get(key)
-    if previous is None:
-        grads[key] = g
-        heappush(heap, (-array._seq, key, array))
-    else:
-        grads[key] = previous + g
 
 
 def _write_leaf_grad(array, g, adopted):

@@ -45,12 +45,21 @@ OUTPUT = {output}
 
 _BODY = '''
 
+def whole_number(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1, got %s" % text)
+    return value
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description={description})
-    parser.add_argument("--epochs", type=int, default=EPOCHS, help="passes over the training set")
-    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="images per training step")
+    parser.add_argument("--epochs", type=whole_number, default=EPOCHS,
+                        help="passes over the training set")
+    parser.add_argument("--batch-size", type=whole_number, default=BATCH_SIZE,
+                        help="images per training step")
     parser.add_argument("--data", default=DATA_DIR, help="folder holding the {dataset_title} .gz files")
-    parser.add_argument("--limit", type=int, default=None,
+    parser.add_argument("--limit", type=whole_number, default=None,
                         help="use only the first N training and test images (a quick check)")
     parser.add_argument("--output", default=OUTPUT, help="where to save the trained parameters")
     return parser.parse_args()
@@ -86,8 +95,11 @@ def main():
     net = build_network()
     net.collect_params().initialize({initializer}, ctx=ctx)
 
-    train_set = gluon.data.vision.{dataset_class}(root=args.data, train=True, transform=transform)
-    test_set = gluon.data.vision.{dataset_class}(root=args.data, train=False, transform=transform)
+    try:
+        train_set = gluon.data.vision.{dataset_class}(root=args.data, train=True, transform=transform)
+        test_set = gluon.data.vision.{dataset_class}(root=args.data, train=False, transform=transform)
+    except (OSError, ValueError) as error:  # missing, damaged or undownloadable files
+        raise SystemExit("error: %s" % error)
     if args.limit:
         train_set, test_set = train_set.take(args.limit), test_set.take(args.limit)
     train_data = gluon.data.DataLoader(train_set, args.batch_size, shuffle=True)

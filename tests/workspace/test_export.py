@@ -104,9 +104,26 @@ def test_help_and_bad_arguments(ws, tmp_path):
     add_net1(ws)
     ws.export_script(tmp_path / "mlp.py")
     assert "--batch-size" in run_script(tmp_path / "mlp.py", "--help", cwd=tmp_path)
-    result = subprocess.run([sys.executable, str(tmp_path / "mlp.py"), "--epochs", "many"], capture_output=True,
-                            text=True, cwd=tmp_path)
-    assert result.returncode == 2 and "invalid int value: 'many'" in result.stderr
+    for args, message in ((["--epochs", "many"], "invalid whole_number value: 'many'"),
+                          (["--epochs", "0"], "--epochs: must be at least 1, got 0"),
+                          (["--batch-size", "-5"], "--batch-size: must be at least 1, got -5")):
+        result = subprocess.run([sys.executable, str(tmp_path / "mlp.py"), *args], capture_output=True,
+                                text=True, cwd=tmp_path)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+def test_damaged_data_is_an_error_message_not_a_traceback(ws, tmp_path):
+    add_net1(ws)
+    ws.export_script(tmp_path / "mlp.py")
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"):
+        (damaged / name).write_bytes(b"not an idx file at all")
+    result = subprocess.run([sys.executable, str(tmp_path / "mlp.py"), "--data", str(damaged)],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("error: ") and "train-images-idx3-ubyte" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_an_empty_network_still_exports_valid_python(ws, tmp_path):

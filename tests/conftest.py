@@ -14,6 +14,8 @@ DATASETS = SHARED / "datasets"
 FIXTURES = SHARED / "fixtures"
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# One BLAS thread, as the app's training worker and the exported scripts use: exact comparisons
+# with a run need the same arithmetic, and small matrices are faster this way.
 _limits = threadpool_limits(1)
 
 
@@ -25,6 +27,14 @@ def _fresh_engine_state():
     mxrandom.seed(0)
     with NameManager():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_folders(tmp_path, monkeypatch):
+    """Recent files and window state go to a folder of the test's own; no data folder leaks in
+    from the environment."""
+    monkeypatch.setenv("BLOCKSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("BLOCKSTUDIO_DATA", raising=False)
 
 
 @pytest.fixture

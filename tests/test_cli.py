@@ -20,12 +20,6 @@ EXAMPLE = REPO / "examples" / "tutorial-mlp.bsproj"
 DATASETS = REPO.parent / "shared" / "datasets"
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("BLOCKSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.delenv("BLOCKSTUDIO_DATA", raising=False)
-
-
 @pytest.fixture
 def project(tmp_path):
     path = tmp_path / "mlp.bsproj"

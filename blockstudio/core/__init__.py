@@ -9,7 +9,6 @@ from .base import MXNetError, DeferredInitializationError  # noqa: F401
 from .context import Context, cpu, gpu, current_context, num_gpus  # noqa: F401
 from . import random  # noqa: F401
 from . import nd  # noqa: F401
-from . import nd as ndarray_api  # noqa: F401
 from . import autograd  # noqa: F401
 from . import initializer  # noqa: F401
 from . import initializer as init  # noqa: F401

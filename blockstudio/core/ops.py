@@ -6,8 +6,6 @@ and some input needs a gradient, remembers ``backward``: a closure from the outp
 to a tuple of input gradients (None where an input gets none).
 """
 
-import builtins
-
 import numpy as np
 
 from .autograd import _sequence, _state
@@ -379,4 +377,3 @@ def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32"):
 from .nn_ops import (dot, batch_dot, softmax, log_softmax, pick,  # noqa: E402,F401
                      FullyConnected, Activation, Dropout, softmax_cross_entropy)
 
-_builtin_max = builtins.max

@@ -50,12 +50,6 @@ class ScriptedDialogs:
         return [call[1] for call in self.calls if call[0] == kind]
 
 
-@pytest.fixture(autouse=True)
-def _isolated_user_folders(tmp_path, monkeypatch):
-    monkeypatch.setenv("BLOCKSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.delenv("BLOCKSTUDIO_DATA", raising=False)
-
-
 @pytest.fixture
 def app(qapp):
     from blockstudio.ui.app import create_application

@@ -3,24 +3,12 @@ that builds the tutorial's net1."""
 
 from pathlib import Path
 
-import numpy  # noqa: F401 - load BLAS before limiting it (a limit set earlier has nothing to act on)
 import pytest
-from threadpoolctl import threadpool_limits
 
 from blockstudio.workspace import Workspace
 from blockstudio.workspace.recent import RecentFiles
 
-# One BLAS thread, as the app's training worker uses: exact comparisons with a run need the same
-# arithmetic, and small matrices are faster this way.
-_blas_limits = threadpool_limits(1)
-
 DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
-
-
-@pytest.fixture(autouse=True)
-def _isolated_user_folders(tmp_path, monkeypatch):
-    monkeypatch.setenv("BLOCKSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.delenv("BLOCKSTUDIO_DATA", raising=False)
 
 
 @pytest.fixture

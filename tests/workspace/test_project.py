@@ -27,13 +27,16 @@ def test_round_trip_keeps_layers_settings_input_and_training(ws, tmp_path):
                                  "in_units": 0, "flatten": True}
     assert data["parameters"] is None
 
+    # A second workspace reads back exactly what the first one wrote.
     other = Workspace(recent_files=RecentFiles(tmp_path / "r.json"))
-    assert ws.open(path) == []
-    assert [(l.kind, l.settings) for l in ws.layers] == [(l.kind, l.settings) for l in ws.layers]
-    assert ws.input_shape == (32, 28, 28, 1)
-    assert ws.training_settings == ws.training_settings
-    assert ws.path == str(path) and not ws.dirty and ws.title == "my net.bsproj"
-    assert not ws.can_undo
+    assert other.open(path) == []
+    assert [(l.kind, l.settings) for l in other.layers] == [(l.kind, l.settings) for l in ws.layers]
+    assert [l.kind for l in other.layers] == ["Flatten", "Dense", "Dropout", "Dense", "Dense", "Activation"]
+    assert other.input_shape == (32, 28, 28, 1)
+    assert other.training_settings == ws.training_settings
+    assert other.training_settings.optimizer == "adam" and other.training_settings.seed == 7
+    assert other.path == str(path) and not other.dirty and other.title == "my net.bsproj"
+    assert not other.can_undo
 
 
 def test_save_as_appends_the_extension_and_save_needs_a_path(ws, tmp_path):

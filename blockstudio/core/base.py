@@ -13,6 +13,10 @@ class DeferredInitializationError(MXNetError):
     """
 
 
-def shape_str(shape):
-    """Format a shape the way Python prints a tuple of ints: ``(128, 0)``."""
-    return str(tuple(int(d) for d in shape))
+def shape_str(shape, unknown=None):
+    """Format a shape the way Python prints a tuple of ints: ``(128, 0)``.
+
+    With ``unknown="?"``, dimensions not known yet (0) read ``(128, ?)``.
+    """
+    dims = [str(int(d)) if unknown is None or d else unknown for d in shape]
+    return "(%s)" % (dims[0] + "," if len(dims) == 1 else ", ".join(dims))

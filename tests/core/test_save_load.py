@@ -145,3 +145,12 @@ def test_trainer_states_round_trip(tmp_path):
     train(net_b, trainer_b, 2)
     for key, value in values(net_a).items():
         np.testing.assert_allclose(values(net_b)[key], value, rtol=1e-6)
+
+
+def test_unknown_dimensions_read_as_question_marks_in_mismatches(tmp_path):
+    net_of(5, 3).save_parameters(str(tmp_path / "p.npz"))
+    fresh = nn.Sequential()
+    with fresh.name_scope():
+        fresh.add(nn.Dense(4, activation="relu"), nn.Dense(3))
+    with pytest.raises(ValueError, match=r"0.weight: the network expects \(4, \?\), the file has \(5, 6\)"):
+        fresh.load_parameters(str(tmp_path / "p.npz"))

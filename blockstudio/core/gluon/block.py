@@ -1,13 +1,11 @@
 """Block: the unit of a network. It owns parameters and child blocks, names them, and
 runs ``forward``. HybridBlock adds deferred shape inference for its parameters."""
 
-import io
 import threading
 from collections import OrderedDict
-from contextlib import redirect_stdout
 
 from .. import autograd, initializer as _init, nd
-from ..base import DeferredInitializationError
+from ..base import DeferredInitializationError, shape_str
 from ..name import NameManager
 from .parameter import Parameter, ParameterDict, _assign_loaded
 
@@ -287,31 +285,25 @@ class Block:
         total = sum(r[2] for r in rows)
         trainable = sum(r[3] for r in rows)
         shared = sum(r[4] for r in rows)
-        out = io.StringIO()
-        with redirect_stdout(out):
-            fmt = "{:>20}  {:>42} {:>15}"
-            print("-" * 80)
-            print(fmt.format("Layer (type)", "Output Shape", "Param #"))
-            print("=" * 80)
-            for name, shape, count, _, _ in rows:
-                print(fmt.format(name, shape, count))
-            print("=" * 80)
-            print("Parameters in forward computation graph, duplicate included")
-            print("   Total params: %d" % total)
-            print("   Trainable params: %d" % trainable)
-            print("   Non-trainable params: %d" % (total - trainable))
-            print("Shared params in forward computation graph: %d" % shared)
-            print("Unique parameters in model: %d" % (total - shared))
-            print("-" * 80, end="")
-        return out.getvalue()
+        fmt = "{:>20}  {:>42} {:>15}"
+        lines = ["-" * 80, fmt.format("Layer (type)", "Output Shape", "Param #"), "=" * 80]
+        lines += [fmt.format(name, shape, count) for name, shape, count, _, _ in rows]
+        lines += ["=" * 80,
+                  "Parameters in forward computation graph, duplicate included",
+                  "   Total params: %d" % total,
+                  "   Trainable params: %d" % trainable,
+                  "   Non-trainable params: %d" % (total - trainable),
+                  "Shared params in forward computation graph: %d" % shared,
+                  "Unique parameters in model: %d" % (total - shared),
+                  "-" * 80]
+        return "\n".join(lines)
 
 
 def _shape_text(value):
     if isinstance(value, (list, tuple)):
         parts = [_shape_text(v) for v in value]
         return parts[0] if len(parts) == 1 else ", ".join(parts)
-    return "(%s)" % ", ".join(str(int(d)) for d in value.shape) if len(value.shape) != 1 \
-        else "(%d,)" % value.shape[0]
+    return shape_str(value.shape)
 
 
 class HybridBlock(Block):

@@ -330,7 +330,7 @@ def _assign_loaded(params, loaded, filename, allow_missing, ignore_extra):
         fits = want is None or (len(want) == len(got) and all(
             w == 0 or w == g for w, g in zip(want, got)))
         if not fits:
-            expected = shape_str(want).replace(" 0,", " ?,").replace(" 0)", " ?)").replace("(0,", "(?,")
+            expected = shape_str(want, unknown="?")
             misshaped.append("%s: the network expects %s, the file has %s"
                              % (key, expected, shape_str(got)))
     if missing or unexpected or misshaped:

@@ -26,29 +26,19 @@ def _plain(rich: str) -> str:
 
 
 def settings_html(kind: str, settings: dict) -> str:
-    """One line describing a block's settings with Gluon's argument names."""
-    def item(name, value):
-        return f'<span style="color:{style.MUTED}">{name}</span> <b>{style.escape(value)}</b>'
+    """One line describing a block's settings with Gluon's argument names (from its kind)."""
+    from blockstudio.workspace.layers import kind as layer_kind
 
-    if kind == "Dense":
-        activation = settings.get("activation")
-        parts = [
-            item("units", settings.get("units")),
-            item("activation", activation if activation not in (None, "", "linear") else "none"),
-        ]
-        in_units = settings.get("in_units", 0)
-        parts.append(item("in_units", in_units) + (
-            f' <span style="color:{style.MUTED}">(infer)</span>' if not in_units else ""))
-        if settings.get("use_bias") is False:
-            parts.append(item("use_bias", False))
-        if settings.get("flatten") is False:
-            parts.append(item("flatten", False))
-        return " &nbsp;·&nbsp; ".join(parts)
-    if kind == "Flatten":
-        return f'<span style="color:{style.MUTED}">(batch, d1, d2, …) → (batch, d1·d2·…)</span>'
-    if not settings:
+    parts = []
+    for name, value, note in layer_kind(kind).card_items(settings):
+        text = f'<span style="color:{style.MUTED}">{style.escape(name)}</span> <b>{style.escape(value)}</b>' \
+            if name else ""
+        if note:
+            text += (" " if text else "") + f'<span style="color:{style.MUTED}">{style.escape(note)}</span>'
+        parts.append(text)
+    if not parts:
         return f'<span style="color:{style.MUTED}">no settings</span>'
-    return " &nbsp;·&nbsp; ".join(item(k, v) for k, v in settings.items())
+    return " &nbsp;·&nbsp; ".join(parts)
 
 
 def block_name(info) -> str:

@@ -13,25 +13,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 
 from blockstudio.ui import style
 from blockstudio.ui.fields import FieldEditor
-from blockstudio.workspace import spec as specs
-
-# Gluon's argument names are the labels, so the form reads like the tutorial's code.
-FIELD_HELP = {
-    "units": ("int", "Dimensionality of the output space: Dense(units)."),
-    "activation": ("choice", "Activation applied to the output (None: linear)."),
-    "in_units": ("int", "Size of the input. 0 lets the engine infer it from the first batch."),
-    "use_bias": ("bool", "Whether the layer adds a bias vector."),
-    "flatten": ("bool", "Flatten every axis but the first before the dot product (Gluon's default)."),
-    "rate": ("float", "Fraction of the inputs set to zero while training, in [0, 1)."),
-}
-
-
-def _activation_choices(kind: str):
-    choices = [(name, name) for name in specs.ACTIVATIONS]
-    if kind == "Dense":
-        choices.insert(0, ("none (linear)", None))
-    return choices
-
+from blockstudio.workspace.layers import KINDS, kind as layer_kind
 
 def _error_message(exc: Exception) -> str:
     return getattr(exc, "message", None) or str(exc)
@@ -97,7 +79,7 @@ class Inspector(QWidget):
             {"input_shape": shape_field},
             "Batch first. MNIST images are (batch, 28, 28, 1); Run ▸ Pass one batch (Ctrl+B) "
             "sends one batch of real MNIST test images through the network."))
-        for kind in specs.LAYER_KINDS:
+        for kind in KINDS:
             self._add_page(kind, self._build_page(kind))
 
         column = QWidget()
@@ -130,19 +112,20 @@ class Inspector(QWidget):
         self._stack_layout.addWidget(page)
 
     def _build_page(self, kind: str) -> _Page:
+        # Gluon's argument names are the labels, so the form reads like the tutorial's code;
+        # editors, choices and help all come from the kind's declaration.
+        declared = layer_kind(kind)
         fields = {}
-        for name, default in specs.default_settings(kind).items():
-            field_kind, tip = FIELD_HELP.get(name, (None, ""))
-            if field_kind is None:  # a setting this file has not heard of: edit it as its type
-                field_kind = ("bool" if isinstance(default, bool) else "int" if isinstance(default, int)
-                              else "float" if isinstance(default, float) else "text")
-            choices = _activation_choices(kind) if name == "activation" else None
-            field = FieldEditor(name, field_kind, choices=choices, tooltip=tip)
+        for setting in declared.settings:
+            choices = list(setting.choices) or None
+            field = FieldEditor(setting.name, setting.type, choices=choices, tooltip=setting.help)
             field.committed.connect(self._commit_setting)
-            fields[name] = field
-        note = style.KIND_DESCRIPTIONS.get(kind, "")
-        if kind == "Flatten":
-            note += ". It has no settings."
+            fields[setting.name] = field
+        note = declared.help
+        if declared.note:
+            note += ". " + declared.note
+        if not declared.settings:
+            note += " It has no settings."
         return _Page(fields, note)
 
     def page(self) -> _Page:

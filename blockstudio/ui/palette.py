@@ -76,7 +76,7 @@ class LayerPalette(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, kind)
             item.setSizeHint(QSize(0, 46))
             item.setToolTip(
-                f"{style.KIND_DESCRIPTIONS.get(kind, kind)}\n\n"
+                f"{style.kind_description(kind)}\n\n"
                 "Drag onto the network, or double-click to append."
             )
             font = item.font()

@@ -28,24 +28,19 @@ ERROR_FG = "#dc2626"
 ERROR_BG = "#fef2f2"
 OK_FG = "#15803d"
 
-KIND_COLORS = {
-    "Input": "#475569",
-    "Output": "#475569",
-    "Dense": "#2563eb",
-    "Activation": "#16a34a",
-    "Dropout": "#9333ea",
-    "Flatten": "#0891b2",
-}
+# The input and output nodes are not layers; every layer kind declares its own colour.
+KIND_COLORS = {"Input": "#475569", "Output": "#475569"}
 
-KIND_DESCRIPTIONS = {
-    "Dense": "Fully connected layer: output = activation(dot(input, weight.T) + bias)",
-    "Activation": "Applies an activation function (relu, sigmoid, tanh, ...) element-wise",
-    "Dropout": "Randomly zeroes a fraction of its inputs while training (identity at test time)",
-    "Flatten": "Reshapes (batch, d1, d2, ...) into (batch, d1*d2*...)",
-}
 
-# Badge letters: Dense and Dropout share an initial, so each kind names its own.
-KIND_BADGES = {"Dense": "D", "Activation": "A", "Dropout": "Dr", "Flatten": "F"}
+def kind_description(kind: str) -> str:
+    from blockstudio.workspace.layers import KINDS
+    return KINDS[kind].help if kind in KINDS else kind
+
+
+def kind_badge(kind: str) -> str:
+    from blockstudio.workspace.layers import KINDS
+    return KINDS[kind].badge if kind in KINDS else kind[:1]
+
 
 UNKNOWN_TOOLTIP = (
     "0 = not known yet: the engine infers this dimension from the first batch. "
@@ -54,7 +49,8 @@ UNKNOWN_TOOLTIP = (
 
 
 def kind_color(kind: str) -> str:
-    return KIND_COLORS.get(kind, MUTED)
+    from blockstudio.workspace.layers import KINDS
+    return KINDS[kind].color if kind in KINDS else KIND_COLORS.get(kind, MUTED)
 
 
 def shape_html(shape) -> str:
@@ -113,7 +109,7 @@ def kind_icon(kind: str, size: int = 28) -> QIcon:
     painter.drawRoundedRect(QRectF(1, 1, size - 2, size - 2), 6, 6)
     font = painter.font()
     font.setBold(True)
-    badge = KIND_BADGES.get(kind, kind[:1])
+    badge = kind_badge(kind)
     font.setPixelSize(int(size * (0.55 if len(badge) == 1 else 0.42)))
     painter.setFont(font)
     painter.setPen(QColor("white"))

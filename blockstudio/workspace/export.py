@@ -13,6 +13,7 @@ import json
 import os
 
 from blockstudio.core.fileio import atomic_write
+from blockstudio.workspace.layers import kind as layer_kind
 from blockstudio.workspace.spec import DATASETS  # noqa: F401 - the names export understands
 from blockstudio.workspace.training import optimizer_params
 
@@ -134,23 +135,7 @@ if __name__ == "__main__":
 
 def layer_code(layer):
     """One ``gluon.nn`` constructor call as a person would write it (defaults left out)."""
-    s = layer.settings
-    if layer.kind == "Dense":
-        args = [str(s["units"])]
-        if s["activation"]:
-            args.append(f"activation={s['activation']!r}")
-        if not s["use_bias"]:
-            args.append("use_bias=False")
-        if not s["flatten"]:
-            args.append("flatten=False")
-        if s["in_units"]:
-            args.append(f"in_units={s['in_units']}")
-        return f"gluon.nn.Dense({', '.join(args)})".replace("'", '"')
-    if layer.kind == "Activation":
-        return f'gluon.nn.Activation("{s["activation"]}")'
-    if layer.kind == "Dropout":
-        return f"gluon.nn.Dropout({s['rate']!r})"
-    return f"gluon.nn.{layer.kind}()"
+    return layer_kind(layer.kind).code(layer.settings)
 
 
 def initializer_code(training):

@@ -14,6 +14,8 @@ worked out with the static rules below; the shapes shown only ever come from the
 import math
 from dataclasses import dataclass
 
+from blockstudio.workspace.layers import kind as layer_kind
+
 @dataclass
 class ParamInfo:
     name: str        # e.g. "sequential0_dense0_weight"
@@ -36,28 +38,17 @@ class LayerInfo:
 
 def signature(layer):
     """The settings that decide a layer's parameter shapes (Dense's activation does not)."""
-    s = layer.settings
-    if layer.kind == "Dense":
-        return ("Dense", s["units"], s["use_bias"], s["in_units"], s["flatten"])
-    return (layer.kind,)
+    return layer_kind(layer.kind).signature(layer.settings)
 
 
 def static_output_shape(layer, in_shape):
-    """Gluon's shape rule for our four layer kinds; used only to tell what an edit affected."""
-    if layer.kind == "Dense":
-        if layer.settings["flatten"]:
-            return (in_shape[0], layer.settings["units"])
-        return tuple(in_shape[:-1]) + (layer.settings["units"],)
-    if layer.kind == "Flatten":
-        return (in_shape[0], math.prod(in_shape[1:]))
-    return tuple(in_shape)
+    """Gluon's shape rule for the layer's kind; used only to tell what an edit affected."""
+    return layer_kind(layer.kind).output_shape(layer.settings, in_shape)
 
 
 def static_in_dim(layer, in_shape):
-    """The input size a Dense's weight depends on (None for layers without parameters)."""
-    if layer.kind != "Dense":
-        return None
-    return math.prod(in_shape[1:]) if layer.settings["flatten"] else in_shape[-1]
+    """What of its input a layer's parameter shapes depend on (None for layers without)."""
+    return layer_kind(layer.kind).param_input(layer.settings, in_shape)
 
 
 def static_chain(doc):

@@ -19,24 +19,14 @@ from dataclasses import dataclass, field
 
 from blockstudio.workspace.errors import SettingError
 
-LAYER_KINDS = ("Dense", "Activation", "Dropout", "Flatten")
-# Gluon's nn.Activation names; Dense takes these too, or None for no activation.
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "softrelu", "softsign")
-# Spellings of "no activation" a view or a file may use for Dense.
-NO_ACTIVATION = (None, "linear", "none", "")
+from blockstudio.workspace.layers import ACTIVATIONS, KINDS, NO_ACTIVATION, kind as layer_kind  # noqa: F401
+
+LAYER_KINDS = tuple(KINDS)
 
 DEFAULT_INPUT_SHAPE = (64, 28, 28, 1)
 OPTIMIZERS = ("sgd", "adam")
 INITIALIZERS = ("xavier", "uniform", "normal")
 DATASETS = ("mnist", "fashion-mnist")
-
-_DEFAULTS = {
-    "Dense": {"units": 128, "activation": "relu", "use_bias": True, "in_units": 0, "flatten": True},
-    "Activation": {"activation": "relu"},
-    "Dropout": {"rate": 0.5},
-    "Flatten": {},
-}
-
 
 @dataclass
 class LayerSpec:
@@ -89,8 +79,7 @@ class NetworkSpec:
 
 def default_settings(kind):
     """A fresh dict of ``kind``'s default settings (Dense: 128 units, relu)."""
-    _check_kind(kind)
-    return dict(_DEFAULTS[kind])
+    return layer_kind(kind).defaults()
 
 
 def validate_setting(kind, field, value):
@@ -100,39 +89,12 @@ def validate_setting(kind, field, value):
 
 def coerce_setting(kind, field, value):
     """The value as stored (``1`` -> ``1.0`` for a rate, ``"linear"`` -> None); raises SettingError."""
-    _check_kind(kind)
-    if field not in _DEFAULTS[kind]:
-        known = ", ".join(_DEFAULTS[kind]) or "none"
-        raise SettingError(field, f"{kind} has no setting '{field}' (its settings: {known})")
-    if field == "units":
-        return _whole(field, value, minimum=1)
-    if field == "in_units":
-        return _whole(field, value, minimum=0, hint=" (0 means: infer from the first batch)")
-    if field in ("use_bias", "flatten"):
-        if not isinstance(value, bool):
-            raise SettingError(field, f"{field} must be true or false (got {value!r})")
-        return value
-    if field == "rate":
-        number = _real(field, value)
-        if not 0.0 <= number < 1.0:
-            raise SettingError(field, f"rate must be at least 0 and below 1 (got {value!r})")
-        return number
-    if field == "activation":
-        if kind == "Dense" and (value in NO_ACTIVATION):
-            return None
-        if value not in ACTIVATIONS:
-            choices = ", ".join(ACTIVATIONS) + (" or none" if kind == "Dense" else "")
-            raise SettingError(field, f"activation must be one of {choices} (got {value!r})")
-        return value
-    raise AssertionError(f"unhandled setting {kind}.{field}")
+    return layer_kind(kind).coerce(field, value)
 
 
 def coerce_settings(kind, settings):
     """Check a whole settings dict, filling unspecified fields with defaults."""
-    result = default_settings(kind)
-    for name, value in settings.items():
-        result[name] = coerce_setting(kind, name, value)
-    return result
+    return layer_kind(kind).coerce_all(settings)
 
 
 def coerce_input_shape(shape):
@@ -193,39 +155,12 @@ def coerce_training_setting(name, value):
 
 def layer_title(kind, settings):
     """A short label, e.g. ``Dense(128, relu)``, ``Dropout(0.5)``, ``Flatten()``."""
-    if kind == "Dense":
-        parts = [str(settings["units"])]
-        if settings.get("activation"):
-            parts.append(settings["activation"])
-        if settings.get("in_units"):
-            parts.append(f"in_units={settings['in_units']}")
-        if not settings.get("use_bias", True):
-            parts.append("no bias")
-        if not settings.get("flatten", True):
-            parts.append("flatten=False")
-        return f"Dense({', '.join(parts)})"
-    if kind == "Activation":
-        return f"Activation({settings['activation']})"
-    if kind == "Dropout":
-        return f"Dropout({settings['rate']:g})"
-    return f"{kind}()"
+    return layer_kind(kind).title(settings)
 
 
 def build_block(layer):
     """The core block for one LayerSpec (call inside the parent's ``name_scope()``)."""
-    from blockstudio.core.gluon import nn
-
-    s = layer.settings
-    if layer.kind == "Dense":
-        return nn.Dense(s["units"], activation=s["activation"], use_bias=s["use_bias"],
-                        flatten=s["flatten"], in_units=s["in_units"])
-    if layer.kind == "Activation":
-        return nn.Activation(s["activation"])
-    if layer.kind == "Dropout":
-        return nn.Dropout(s["rate"])
-    if layer.kind == "Flatten":
-        return nn.Flatten()
-    raise AssertionError(f"unhandled layer kind {layer.kind}")
+    return layer_kind(layer.kind).build(layer.settings)
 
 
 def build_network(spec, prefix="sequential0_"):
@@ -245,11 +180,6 @@ def build_network(spec, prefix="sequential0_"):
         for layer in spec.layers:
             net.add(build_block(layer))
     return net
-
-
-def _check_kind(kind):
-    if kind not in _DEFAULTS:
-        raise SettingError("kind", f"unknown layer type {kind!r}; choose one of {', '.join(LAYER_KINDS)}")
 
 
 def _whole(name, value, minimum, hint="", label=None):

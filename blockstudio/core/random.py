@@ -24,6 +24,30 @@ def seed(seed_state, ctx="all"):
     _generator = np.random.default_rng(value)
 
 
+class isolated:
+    """Draw from a generator seeded with ``seed_state`` inside the ``with`` block; the shared
+    generator (and so every later draw) is exactly as it was before.
+
+    >>> import blockstudio.core as mx
+    >>> with mx.random.isolated(42):
+    ...     pass
+    """
+
+    def __init__(self, seed_state):
+        self._seed = seed_state
+
+    def __enter__(self):
+        global _generator
+        self._saved = _generator
+        seed(self._seed)
+        return _generator
+
+    def __exit__(self, *exc):
+        global _generator
+        _generator = self._saved
+        return False
+
+
 def get_generator():
     """The shared ``numpy.random.Generator``; draw from this, never from ``np.random``."""
     return _generator

@@ -4,6 +4,11 @@ The workspace never imports Qt; views subscribe with ``connect`` and re-read wha
 show. Training events fire on the worker thread, so a Qt view must forward them to the
 GUI thread itself (a queued signal), never touch a widget from the callback.
 
+One emitter per kind of change (typed: ``events.layers``, ``events.shapes``, ...). A user
+action runs inside ``events.batch()``: each emitter fires at most once when the batch ends,
+and then ``events.changed`` fires once with the set of kinds that changed, so a view that
+renders several kinds subscribes to ``changed`` and re-renders once per action.
+
 >>> events = Events()
 >>> seen = []
 >>> _ = events.layers.connect(lambda event: seen.append(event.type))
@@ -14,7 +19,11 @@ GUI thread itself (a queued signal), never touch a widget from the callback.
 
 import threading
 
-EVENT_NAMES = ("layers", "shapes", "selection", "project", "history", "training")
+# "parameters": the values changed (trained, loaded, reset, an edit invalidated some);
+# "results": what is known of how well the current parameters do changed (or went stale).
+EVENT_NAMES = ("layers", "shapes", "selection", "project", "history", "parameters", "results", "training")
+# Fired on the worker thread many times a second: never batched, never part of "changed".
+UNBATCHED = ("training",)
 
 
 class Event:
@@ -40,9 +49,10 @@ class EventEmitter:
     every callback has run, so a broken view cannot silently swallow the model's news.
     """
 
-    def __init__(self, type):
+    def __init__(self, type, owner=None):
         self.type = type
         self._callbacks = []
+        self._owner = owner
         # Connections may change on the GUI thread while the worker emits.
         self._lock = threading.Lock()
 
@@ -62,7 +72,16 @@ class EventEmitter:
                 self._callbacks.remove(callback)
 
     def emit(self, **payload):
-        """Build an ``Event(self.type, **payload)`` and hand it to every callback."""
+        """Build an ``Event(self.type, **payload)`` and hand it to every callback.
+
+        Inside its owner's ``batch()`` the emit is held back and merged with the others of
+        the batch (the last payload wins); it fires once when the batch ends.
+        """
+        if self._owner is not None and self._owner._hold(self, payload):
+            return
+        self._fire(payload)
+
+    def _fire(self, payload):
         with self._lock:
             callbacks = list(self._callbacks)
         if not callbacks:
@@ -83,11 +102,83 @@ class EventEmitter:
 
 
 class Events:
-    """One ``EventEmitter`` per kind of change: layers, shapes, selection, project, history, training."""
+    """One ``EventEmitter`` per kind of change (see EVENT_NAMES), plus ``changed``.
+
+    >>> events = Events()
+    >>> seen = []
+    >>> _ = events.changed.connect(lambda event: seen.append(sorted(event.names)))
+    >>> with events.batch():
+    ...     events.layers.emit(); events.shapes.emit(); events.layers.emit()
+    >>> seen
+    [['layers', 'shapes']]
+    """
 
     def __init__(self):
         for name in EVENT_NAMES:
-            setattr(self, name, EventEmitter(name))
+            setattr(self, name, EventEmitter(name, owner=self if name not in UNBATCHED else None))
+        self.changed = EventEmitter("changed")
+        self._depth = 0
+        self._held = {}
+        # Batches belong to the thread that opened them (the GUI's); the worker's rare
+        # emits (end of a run) go out at once.
+        self._batch_thread = None
 
     def __iter__(self):
         return iter(getattr(self, name) for name in EVENT_NAMES)
+
+    def batch(self):
+        """A context in which emits are merged: one notification per emitter, then one ``changed``."""
+        return _Batch(self)
+
+    def _hold(self, emitter, payload):
+        if self._depth:
+            if threading.current_thread() is self._batch_thread:
+                self._held.pop(emitter.type, None)
+                self._held[emitter.type] = (emitter, payload)
+                return True
+        # Outside a batch an emit is a batch of one.
+        emitter._fire(payload)
+        self.changed._fire({"names": frozenset((emitter.type,))})
+        return True
+
+    def _flush(self):
+        held, self._held = self._held, {}
+        names = frozenset(held)
+        first_error = None
+        for name in EVENT_NAMES:
+            if name in held:
+                emitter, payload = held[name]
+                try:
+                    emitter._fire(payload)
+                except Exception as error:  # noqa: BLE001 - re-raised below, after the others
+                    first_error = first_error or error
+        if names:
+            self.changed._fire({"names": names})
+        if first_error is not None:
+            raise first_error
+
+
+class _Batch:
+    def __init__(self, events):
+        self.events = events
+
+    def __enter__(self):
+        events = self.events
+        if events._depth == 0:
+            events._batch_thread = threading.current_thread()
+        elif threading.current_thread() is not events._batch_thread:
+            # Another thread's batch is open: this thread's emits go out as they come.
+            self._nested_elsewhere = True
+            return events
+        events._depth += 1
+        return events
+
+    def __exit__(self, *exc):
+        events = self.events
+        if getattr(self, "_nested_elsewhere", False):
+            return False
+        events._depth -= 1
+        if events._depth == 0:
+            events._batch_thread = None
+            events._flush()
+        return False

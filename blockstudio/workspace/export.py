@@ -38,6 +38,7 @@ from blockstudio.core import autograd, gluon, nd
 EPOCHS = {epochs}
 BATCH_SIZE = {batch_size}
 SEED = {seed}
+INPUT_SHAPE = {input_shape}  # the shape of one batch, batch first
 # The folder holding the {dataset_title} .gz files; None looks in $BLOCKSTUDIO_DATA and the
 # user's data folder (and downloads the files there if they are missing).
 DATA_DIR = {data_dir}
@@ -95,6 +96,9 @@ def main():
 
     net = build_network()
     net.collect_params().initialize({initializer}, ctx=ctx)
+    # One batch of zeros gives every parameter its shape and initial value now, straight from
+    # SEED and before the data is shuffled: the values the app shows after Pass one batch.
+    net(nd.zeros(INPUT_SHAPE))
 
     try:
         train_set = gluon.data.vision.{dataset_class}(root=args.data, train=True, transform=transform)
@@ -156,7 +160,7 @@ def script_text(doc, project_name=None, script_name="train.py"):
     fields = dict(
         title=f'"{title}"' if title else "a network", dataset_title=dataset_title,
         source=f" (project {project_name})" if project_name else "", script=os.path.basename(script_name),
-        epochs=t.epochs, batch_size=t.batch_size, seed=t.seed,
+        epochs=t.epochs, batch_size=t.batch_size, seed=t.seed, input_shape=repr(tuple(doc.input_shape)),
         data_dir=_data_dir_code(t), output=_str(f"{stem}.parameters.npz"),
         layers="\n".join(f"        net.add({layer_code(layer)})" for layer in doc.layers) or "        pass",
         initializer=initializer_code(t),

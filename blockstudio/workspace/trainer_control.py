@@ -47,8 +47,7 @@ class TrainingControl:
         """
         import blockstudio.core as mx
         from blockstudio.workspace.data import find_data_folder, not_found_message
-        from blockstudio.workspace.shapes import make_initializer
-        from blockstudio.workspace.spec import NetworkSpec, build_network
+        from blockstudio.workspace.shapes import fresh_network, resolve_initial
         from blockstudio.workspace.training import TrainingRun
 
         if self.training_state != "idle":
@@ -64,10 +63,13 @@ class TrainingControl:
         fresh = (not self.has_trained_parameters) if restart is None else bool(restart)
         mx.random.seed(settings.seed)  # before any draw: initial values, then each epoch's shuffle
         if fresh:
-            net = build_network(NetworkSpec(self._doc.input_shape, self._doc.layers))
-            net.collect_params().initialize(make_initializer(settings), ctx=mx.cpu())
+            # Exactly the exported script's start: initialize, then one batch of zeros gives every
+            # parameter its shape and initial value, straight from the seed.
+            net = fresh_network(self._doc, training=settings)
+            resolve_initial(net, self._doc)
             self._state.adopt(net, self._doc)
         else:
+            self._state.materialize(self._doc)  # layers an edit left without values: fresh ones
             net = self.network
 
         from blockstudio.workspace.training import RunHistory
@@ -109,7 +111,8 @@ class TrainingControl:
         if run.completed_steps:
             self._params_origin = "trained"
             self._params_dirty = True
-        self._state.adopt(run.net, self._doc)
+        if run.net is not self._state.net:
+            self._state.adopt(run.net, self._doc)
         if not self._state.fully_resolved(self._doc):
             self._state.pass_batch(self._doc, nd.zeros(tuple(self._doc.input_shape)))
         self.events.shapes.emit()

@@ -41,6 +41,8 @@ class Workspace(TrainingControl):
         self._doc = Document()
         self._history = History()
         self._state = NetworkState()
+        self._state.sync(self._doc)
+        self._layers_view = None         # the layers as views read them, copied once per change
         self._selected = None
         self._path = None
         self._parameters_path = None   # the project's parameters file, once saved or opened
@@ -54,8 +56,14 @@ class Workspace(TrainingControl):
 
     @property
     def layers(self):
-        """The layers, top to bottom (copies: change them with the edit methods)."""
-        return [layer.copy() for layer in self._doc.layers]
+        """The layers, top to bottom (copies, made once per change: edit with the edit methods)."""
+        if self._layers_view is None:
+            self._layers_view = tuple(layer.copy() for layer in self._doc.layers)
+        return list(self._layers_view)
+
+    def batch(self):
+        """A context in which several calls make one notification per view (``events.batch``)."""
+        return self.events.batch()
 
     @property
     def input_shape(self):
@@ -142,17 +150,23 @@ class Workspace(TrainingControl):
         return index
 
     def _push(self, command):
-        self._history.push(command, self._doc)
-        self._changed()
+        with self.events.batch():
+            self._history.push(command, self._doc)
+            self._changed(command)
 
-    def _changed(self, layers=True):
-        self._state.document_changed()
-        if self._selected is not None and not any(l.uid == self._selected for l in self._doc.layers):
-            self._selected = None
-            self.events.selection.emit(uid=None)
-        if layers:
+    def _changed(self, command):
+        """After ``command`` was applied or reverted: rebuild once if it changed the network."""
+        structural = not isinstance(command, SetTraining)
+        if structural:
+            self._layers_view = None
+            values_changed = self._state.sync(self._doc)
+            if self._selected is not None and not any(l.uid == self._selected for l in self._doc.layers):
+                self._selected = None
+                self.events.selection.emit(uid=None)
             self.events.layers.emit()
-        self.events.shapes.emit()
+            self.events.shapes.emit()
+            if values_changed:
+                self.events.parameters.emit()
         self.events.history.emit()
         self.events.project.emit()
 
@@ -160,13 +174,17 @@ class Workspace(TrainingControl):
 
     def undo(self):
         self._check_unlocked("undo")
-        if self._history.undo(self._doc) is not None:
-            self._changed()
+        with self.events.batch():
+            command = self._history.undo(self._doc)
+            if command is not None:
+                self._changed(command)
 
     def redo(self):
         self._check_unlocked("redo")
-        if self._history.redo(self._doc) is not None:
-            self._changed()
+        with self.events.batch():
+            command = self._history.redo(self._doc)
+            if command is not None:
+                self._changed(command)
 
     can_undo = property(lambda self: self._history.can_undo)
     can_redo = property(lambda self: self._history.can_redo)
@@ -190,8 +208,9 @@ class Workspace(TrainingControl):
 
     @property
     def network(self):
-        """The current core ``nn.Sequential`` (rebuilt after edits, keeping unaffected values)."""
-        return self._state.network(self._doc)
+        """The current core ``nn.Sequential``: rebuilt once per edit (values kept by layer), never
+        by reading it."""
+        return self._state.net
 
     def pass_batch(self):
         """Send one batch through the real network so its shapes resolve; returns True if it ran.
@@ -202,13 +221,14 @@ class Workspace(TrainingControl):
         self._check_unlocked("pass a batch")
         training = self._doc.training
         batch, self.last_batch_source = sample_batch(self._doc.input_shape, training.dataset, training.data_dir)
-        ok = self._state.pass_batch(self._doc, batch)
-        self.events.shapes.emit()
+        with self.events.batch():
+            ok = self._state.pass_batch(self._doc, batch)
+            self.events.shapes.emit()
+            self.events.parameters.emit()
         return ok
 
     @property
     def shapes_resolved(self):
-        self.network  # noqa: B018 - a stale network is rebuilt first, which drops lapsed records
         return self._state.fully_resolved(self._doc)
 
     def layer_info(self, uid):
@@ -217,7 +237,6 @@ class Workspace(TrainingControl):
     @property
     def layer_errors(self):
         """``{uid: message}`` of the layers that failed in the last batch."""
-        self.network  # noqa: B018
         return self._state.errors()
 
     @property
@@ -231,7 +250,6 @@ class Workspace(TrainingControl):
 
     @property
     def summary_text(self):
-        self.network  # noqa: B018
         return self._state.summary(self._doc)
 
     # -- files -------------------------------------------------------------------------------
@@ -305,18 +323,20 @@ class Workspace(TrainingControl):
         self._doc, self._path, self._parameters_path = doc, path, params_path
         self._copy_of = None
         self._history.clear()
-        self._state.reset()
+        self._layers_view = None
+        self._state.reset(self._doc)
         if net is not None:
             self._adopt_loaded(net)
         self._params_origin = "loaded" if net is not None else None
         self._params_dirty = False
         self._selected = None
         self.reset_run_history()
-        for emitter in self.events:
-            if emitter is self.events.selection:
-                emitter.emit(uid=None)
-            elif emitter is not self.events.training:
-                emitter.emit()
+        with self.events.batch():
+            for emitter in self.events:
+                if emitter is self.events.selection:
+                    emitter.emit(uid=None)
+                elif emitter is not self.events.training:
+                    emitter.emit()
 
     @property
     def path(self):
@@ -376,15 +396,16 @@ class Workspace(TrainingControl):
         """
         self._check_unlocked("load parameters")
         net = params_io.load_checked(self._doc, path)
-        self._adopt_loaded(net)
-        self._params_origin, self._params_dirty = "loaded", True
-        self.events.shapes.emit()
-        self.events.project.emit()
+        with self.events.batch():
+            self._adopt_loaded(net)
+            self._params_origin, self._params_dirty = "loaded", True
+            self.events.shapes.emit()
+            self.events.parameters.emit()
+            self.events.project.emit()
 
     def _adopt_loaded(self, net):
         from blockstudio.core import nd
 
-        self._state.reset()
         self._state.adopt(net, self._doc)
         if all(param._data is not None for param in net.collect_params().values()):
             # Loaded values fix every parameter shape; one batch of zeros shows the output shapes.
@@ -393,11 +414,13 @@ class Workspace(TrainingControl):
     def reset_parameters(self):
         """Drop all parameter values: the next batch or run starts from fresh initial values."""
         self._check_unlocked("reset the parameters")
-        self._state.reset()
+        self._state.reset(self._doc)
         self._params_dirty = self._params_origin is not None
         self._params_origin = None
-        self.events.shapes.emit()
-        self.events.project.emit()
+        with self.events.batch():
+            self.events.shapes.emit()
+            self.events.parameters.emit()
+            self.events.project.emit()
 
     # -- export ------------------------------------------------------------------------------
 

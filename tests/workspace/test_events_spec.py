@@ -34,7 +34,8 @@ def test_a_failing_callback_does_not_starve_the_others_but_is_reported():
 
 def test_events_has_one_emitter_per_contract_name():
     events = Events()
-    assert [e.type for e in events] == ["layers", "shapes", "selection", "project", "history", "training"]
+    assert [e.type for e in events] == ["layers", "shapes", "selection", "project", "history", "parameters",
+                                        "results", "training"]
     assert "state='running'" in repr(Event("training", kind="state", state="running"))
 
 
@@ -94,3 +95,50 @@ def test_input_shape_and_training_settings_checks():
             settings.replace(**{field: value})
         assert info.value.field == field
     assert settings.replace(data_dir="").data_dir is None
+
+
+def test_a_batch_fires_each_emitter_once_then_changed_once_with_every_kind():
+    events = Events()
+    calls = []
+    events.layers.connect(lambda e: calls.append(("layers", getattr(e, "n", None))))
+    events.shapes.connect(lambda e: calls.append(("shapes", None)))
+    events.changed.connect(lambda e: calls.append(("changed", tuple(sorted(e.names)))))
+    with events.batch():
+        events.shapes.emit()
+        with events.batch():  # nested: still one batch
+            events.layers.emit(n=1)
+            events.layers.emit(n=2)
+        assert calls == []
+    assert calls == [("layers", 2), ("shapes", None), ("changed", ("layers", "shapes"))]
+
+
+def test_an_emit_outside_a_batch_is_a_batch_of_one():
+    events = Events()
+    seen = []
+    events.changed.connect(lambda e: seen.append(set(e.names)))
+    events.history.emit()
+    assert seen == [{"history"}]
+
+
+def test_training_events_are_never_held_by_a_batch():
+    events = Events()
+    seen = []
+    events.training.connect(lambda e: seen.append(e.kind))
+    events.changed.connect(lambda e: seen.append("changed"))
+    with events.batch():
+        events.training.emit(kind="step")
+        assert seen == ["step"]
+    assert seen == ["step"]
+
+
+def test_another_threads_emit_during_a_batch_goes_out_at_once():
+    import threading
+
+    events = Events()
+    seen = []
+    events.project.connect(lambda e: seen.append(threading.current_thread().name))
+    with events.batch():
+        worker = threading.Thread(target=events.project.emit, name="worker")
+        worker.start()
+        worker.join()
+        assert seen == ["worker"]

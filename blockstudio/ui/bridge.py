@@ -31,6 +31,9 @@ class WorkspaceBridge(QObject):
         bridge.layersChanged.connect(canvas.rebuild)
     """
 
+    # One per user action, with the set of what changed ("layers", "shapes", ...): views that
+    # render several kinds connect here and re-render once.
+    changed = Signal(object)
     layersChanged = Signal()
     shapesChanged = Signal()
     selectionChanged = Signal(object)
@@ -60,6 +63,9 @@ class WorkspaceBridge(QObject):
         for emitter in workspace.events:
             callback = self._on_training if emitter.type == "training" else self._forwarder(emitter.type)
             self._subscriptions.append((emitter, emitter.connect(callback)))
+        changed = getattr(workspace.events, "changed", None)
+        if changed is not None:
+            self._subscriptions.append((changed, changed.connect(self._forwarder("changed"))))
 
     def _forwarder(self, name):
         def forward(event=None, **_):
@@ -90,7 +96,9 @@ class WorkspaceBridge(QObject):
 
     def _dispatch(self, name: str, event) -> None:
         """Turn one workspace event into the bridge's signals (always in the GUI thread)."""
-        if name == "layers":
+        if name == "changed":
+            self.changed.emit(frozenset(getattr(event, "names", ())))
+        elif name == "layers":
             self.layersChanged.emit()
         elif name == "shapes":
             self.shapesChanged.emit()

@@ -138,6 +138,7 @@ class NetworkCanvas(QWidget):
         self.workspace = workspace
         self.lock_reason = None
         self._cards: dict[str, BlockCard] = {}
+        self.refreshes = 0  # how often the cards re-read the workspace (tests pin it per action)
         self._context_actions = []
 
         self.banner = QLabel()
@@ -168,9 +169,7 @@ class NetworkCanvas(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.scroll, 1)
 
-        bridge.layersChanged.connect(self.rebuild)
-        bridge.shapesChanged.connect(self.refresh)
-        bridge.selectionChanged.connect(self._show_selection)
+        bridge.changed.connect(self._on_changed)
         self.rebuild()
 
     # -- queries (also what tests read) ---------------------------------------------------
@@ -195,6 +194,16 @@ class NetworkCanvas(QWidget):
         return len(self._cards)
 
     # -- rendering ------------------------------------------------------------------------
+    def _on_changed(self, names) -> None:
+        """One re-render per user action, whatever it changed."""
+        if "layers" in names:
+            self.rebuild()
+            return
+        if names & {"shapes", "parameters"}:
+            self.refresh()
+        if "selection" in names:
+            self._show_selection()
+
     def rebuild(self) -> None:
         """Make the cards match the workspace's layers (reusing cards by uid)."""
         specs = self.workspace.layers
@@ -233,9 +242,11 @@ class NetworkCanvas(QWidget):
         """Re-read shapes, counts and errors for every card."""
         ws = self.workspace
         last_output = None
-        for card in self.cards():
-            info = ws.layer_info(card.uid)
-            card.update_info(info)
+        self.refreshes += 1
+        for info in ws.layer_infos():
+            card = self._cards.get(info.uid)
+            if card is not None:
+                card.update_info(info)
             last_output = info.output_shape
         self.input_card.update_shape(ws.input_shape)
         if not self._cards and ws.shapes_resolved:

@@ -100,9 +100,7 @@ class Inspector(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
 
-        bridge.selectionChanged.connect(lambda _uid: self.reload())
-        bridge.layersChanged.connect(self.reload)
-        bridge.shapesChanged.connect(self._show_details)
+        bridge.changed.connect(self._on_changed)
         self.reload()
 
     # -- pages ----------------------------------------------------------------------------
@@ -136,6 +134,13 @@ class Inspector(QWidget):
         return self.page().fields[name]
 
     # -- model -> view --------------------------------------------------------------------
+    def _on_changed(self, names) -> None:
+        """One re-render per user action."""
+        if names & {"selection", "layers"}:
+            self.reload()
+        elif names & {"shapes", "parameters"}:
+            self._show_details()
+
     def reload(self) -> None:
         ws = self.workspace
         uid = ws.selected

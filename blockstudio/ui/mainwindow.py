@@ -90,12 +90,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.statusBar().addPermanentWidget(self.state_label)
 
         bridge = self.bridge
-        bridge.projectChanged.connect(self._update_title)
-        bridge.historyChanged.connect(self._update_actions)
-        bridge.selectionChanged.connect(lambda _uid: self._update_actions())
-        bridge.layersChanged.connect(self._update_texts)
-        bridge.layersChanged.connect(self._drop_stale_batch_message)
-        bridge.shapesChanged.connect(self._update_texts)
+        bridge.changed.connect(self._on_changed)
         bridge.trainingState.connect(self._on_training_state)
         bridge.runFinished.connect(self._on_run_finished)
         bridge.epochFinished.connect(self._on_epoch)
@@ -169,6 +164,17 @@ class MainWindow(FileCommands, QMainWindow):
         a["stop"].setEnabled(state in ("running", "paused"))
         a["resume"].setVisible(state == "paused")
         a["start"].setVisible(state != "paused")
+
+    def _on_changed(self, names) -> None:
+        """The window's own parts (title, actions, text panels), once per user action."""
+        if names & {"project", "history"}:
+            self._update_title()
+        if names & {"history", "selection", "project"}:
+            self._update_actions()
+        if names & {"layers", "shapes", "parameters", "project"}:
+            self._update_texts()
+        if "layers" in names:
+            self._drop_stale_batch_message()
 
     def _update_texts(self) -> None:
         ws = self.workspace

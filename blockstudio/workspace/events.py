@@ -117,11 +117,8 @@ class Events:
         for name in EVENT_NAMES:
             setattr(self, name, EventEmitter(name, owner=self if name not in UNBATCHED else None))
         self.changed = EventEmitter("changed")
-        self._depth = 0
-        self._held = {}
-        # Batches belong to the thread that opened them (the GUI's); the worker's rare
-        # emits (end of a run) go out at once.
-        self._batch_thread = None
+        # Each thread batches its own emits (the GUI's actions; the worker's end of a run).
+        self._local = threading.local()
 
     def __iter__(self):
         return iter(getattr(self, name) for name in EVENT_NAMES)
@@ -131,18 +128,18 @@ class Events:
         return _Batch(self)
 
     def _hold(self, emitter, payload):
-        if self._depth:
-            if threading.current_thread() is self._batch_thread:
-                self._held.pop(emitter.type, None)
-                self._held[emitter.type] = (emitter, payload)
-                return True
+        local = self._local
+        if getattr(local, "depth", 0):
+            local.held.pop(emitter.type, None)
+            local.held[emitter.type] = (emitter, payload)
+            return True
         # Outside a batch an emit is a batch of one.
         emitter._fire(payload)
         self.changed._fire({"names": frozenset((emitter.type,))})
         return True
 
     def _flush(self):
-        held, self._held = self._held, {}
+        held, self._local.held = self._local.held, {}
         names = frozenset(held)
         first_error = None
         for name in EVENT_NAMES:
@@ -163,22 +160,15 @@ class _Batch:
         self.events = events
 
     def __enter__(self):
-        events = self.events
-        if events._depth == 0:
-            events._batch_thread = threading.current_thread()
-        elif threading.current_thread() is not events._batch_thread:
-            # Another thread's batch is open: this thread's emits go out as they come.
-            self._nested_elsewhere = True
-            return events
-        events._depth += 1
-        return events
+        local = self.events._local
+        if not getattr(local, "depth", 0):
+            local.depth, local.held = 0, {}
+        local.depth += 1
+        return self.events
 
     def __exit__(self, *exc):
-        events = self.events
-        if getattr(self, "_nested_elsewhere", False):
-            return False
-        events._depth -= 1
-        if events._depth == 0:
-            events._batch_thread = None
-            events._flush()
+        local = self.events._local
+        local.depth -= 1
+        if local.depth == 0:
+            self.events._flush()
         return False

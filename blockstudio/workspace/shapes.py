@@ -293,7 +293,7 @@ class NetworkState:
 
         chain = chain or static_chain(doc)
         index = doc.index_of(layer.uid) if index is None else index
-        block = children(self.net)[index]
+        block = self.net._children[str(index)] if str(index) in self.net._children else children(self.net)[index]
         params = []
         for short, param in block_params(block):
             shape = tuple(int(d) for d in param.shape)

@@ -16,6 +16,9 @@ class TrainingControl:
 
         self._run = None
         self._step_lock = threading.Lock()
+        # Held from the check that no run is active until the new run is running: two starts
+        # at once make exactly one run, and the other is refused.
+        self._start_lock = threading.Lock()
         self._run_history = RunHistory()
         self.last_run = None
 
@@ -43,8 +46,13 @@ class TrainingControl:
         the network holds trained or loaded parameters. ``limit`` uses only the first
         ``limit`` training and test images. ``settings`` overrides the project's training
         settings for this run only (``blockstudio train --epochs``).
-        Raises TrainingError when the network cannot be trained or the data is missing.
+        Raises TrainingError when the network cannot be trained or the data is missing, and
+        LockedError when a run is active (also to the second of two calls at once).
         """
+        with self._start_lock:
+            self._start_training(restart, limit, settings)
+
+    def _start_training(self, restart, limit, settings):
         import blockstudio.core as mx
         from blockstudio.workspace.data import find_data_folder, not_found_message
         from blockstudio.workspace.shapes import fresh_network, resolve_initial
@@ -108,23 +116,27 @@ class TrainingControl:
         # On the worker, after the loop and before the state turns idle (edits still locked).
         from blockstudio.core import nd
 
-        if run.completed_steps:
-            self._params_origin = "trained"
-            self._params_dirty = True
-        if run.net is not self._state.net:
-            self._state.adopt(run.net, self._doc)
-        if not self._state.fully_resolved(self._doc):
-            self._state.pass_batch(self._doc, nd.zeros(tuple(self._doc.input_shape)))
-        self.events.shapes.emit()
-        self.events.project.emit()
+        with self.events.batch():
+            if run.completed_steps:
+                self._params_origin = "trained"
+                self._params_dirty = True
+            if run.net is not self._state.net:
+                self._state.adopt(run.net, self._doc)
+            if not self._state.fully_resolved(self._doc):
+                self._state.pass_batch(self._doc, nd.zeros(tuple(self._doc.input_shape)))
+            self.events.shapes.emit()
+            self.events.parameters.emit()
+            self.events.project.emit()
 
     def pause_training(self):
-        if self._run is not None:
-            self._run.pause()
+        """Pause the run after its current step; False when there is no running run to pause."""
+        run = self._run
+        return run.pause() if run is not None else False
 
     def resume_training(self):
-        if self._run is not None:
-            self._run.resume()
+        """Resume a paused run; False when there is no paused run."""
+        run = self._run
+        return run.resume() if run is not None else False
 
     def stop_training(self, wait=False):
         """Ask the run to stop after the current step; with ``wait``, block until it has."""

@@ -68,6 +68,7 @@ class TrainingRun:
         self._step_lock = step_lock
         self._on_finish = on_finish
         self._state = "idle"
+        self._ended = False
         self._state_lock = threading.Lock()
         self._stop = threading.Event()
         self._unpaused = threading.Event()
@@ -91,26 +92,49 @@ class TrainingRun:
         """Training throughput of the whole run so far (pauses and evaluations left out)."""
         return self.trained_samples / self.train_seconds if self.train_seconds else 0.0
 
+    # The run is a state machine: idle -> running <-> paused; running|paused -> stopping;
+    # any -> idle when the worker ends. Every transition is checked and made under one lock,
+    # so a pause or resume that races the end of the run is refused instead of leaving a
+    # state with no worker behind it.
+    TRANSITIONS = {
+        "start": ({"idle"}, "running"),
+        "pause": ({"running"}, "paused"),
+        "resume": ({"paused"}, "running"),
+        "stop": ({"running", "paused"}, "stopping"),
+    }
+
+    def _transition(self, action, effect=None):
+        """Make ``action``'s transition if the state allows it; returns True when it did."""
+        allowed, target = self.TRANSITIONS[action]
+        with self._state_lock:
+            if self._state not in allowed or self._ended:
+                return False
+            self._state = target
+            if effect is not None:
+                effect()
+        self._send(kind="state", state=target)
+        return True
+
     def start(self):
-        self._set_state("running")
+        if not self._transition("start"):
+            raise RuntimeError(f"this run was already started (it is {self._state})")
         self._thread = threading.Thread(target=self._main, name="blockstudio-training", daemon=True)
         self._thread.start()
 
     def pause(self):
-        if self._state == "running":
-            self._unpaused.clear()
-            self._set_state("paused")
+        """Pause after the current step; False (and nothing changes) unless the run is running."""
+        return self._transition("pause", self._unpaused.clear)
 
     def resume(self):
-        if self._state == "paused":
-            self._set_state("running")
-            self._unpaused.set()
+        """Resume a paused run; False (and nothing changes) unless the run is paused."""
+        return self._transition("resume", self._unpaused.set)
 
     def stop(self):
-        if self._state in ("running", "paused"):
+        """Stop after the current step; False unless the run is running or paused."""
+        def effect():
             self._stop.set()
-            self._set_state("stopping")
             self._unpaused.set()
+        return self._transition("stop", effect)
 
     def on_worker_thread(self):
         return threading.current_thread() is self._thread
@@ -121,13 +145,6 @@ class TrainingRun:
             self._thread.join(timeout)
             return not self._thread.is_alive()
         return True
-
-    def _set_state(self, state):
-        with self._state_lock:
-            if self._state == state:
-                return
-            self._state = state
-        self._send(kind="state", state=state)
 
     def _send(self, **payload):
         # A failing listener must not kill the run (nor hide the failure): report it once.
@@ -164,7 +181,8 @@ class TrainingRun:
             except Exception:  # noqa: BLE001
                 traceback.print_exc()
         with self._state_lock:
-            self._state = "idle"
+            self._state, self._ended = "idle", True
+            self._unpaused.set()
         self._send(kind="state", state="idle")
         self._send(kind="finished", reason=self.reason, message=self.message)
 

@@ -232,7 +232,16 @@ class Workspace(TrainingControl):
         return self._state.fully_resolved(self._doc)
 
     def layer_info(self, uid):
+        """What the network knows of one layer now (a pure read: builds and runs nothing)."""
         return self._state.layer_info(self._doc, self._doc.layers[self._index(uid)])
+
+    def layer_infos(self):
+        """``layer_info`` of every layer, top to bottom, in one pass."""
+        from blockstudio.workspace.shapes import static_chain
+
+        chain = static_chain(self._doc)
+        return [self._state.layer_info(self._doc, layer, index, chain)
+                for index, layer in enumerate(self._doc.layers)]
 
     @property
     def layer_errors(self):

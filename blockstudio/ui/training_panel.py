@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from blockstudio.ui import style
 from blockstudio.ui.fields import FieldEditor
 from blockstudio.workspace import spec as specs
 
@@ -156,7 +157,11 @@ class TrainingPanel(QWidget):
         bridge.runFinished.connect(self._on_finished)
         bridge.runReset.connect(self._on_reset)
         bridge.projectChanged.connect(self.reload)
+        changed = getattr(bridge, "changed", None)
+        if changed is not None:
+            changed.connect(self._on_changed)
         self.reload()
+        self._show_results()
         self._on_state(getattr(workspace, "training_state", "idle"))
 
     # -- settings -------------------------------------------------------------------------
@@ -234,6 +239,22 @@ class TrainingPanel(QWidget):
         if state == "paused":
             self.status_label.setText("Paused. " + self.status_label.text().removeprefix("Paused. "))
 
+    def _on_changed(self, names) -> None:
+        if names & {"results", "parameters", "project"} and self.bridge.state == "idle":
+            self._show_results()
+
+    def _show_results(self) -> None:
+        """Which parameters the results describe, and whether they still do (idle only: during a
+        run the epoch lines are live)."""
+        ws = self.workspace
+        if getattr(ws, "results", None) is None and not getattr(ws, "has_trained_parameters", False):
+            self.result_label.setText("")
+            return
+        text = style.escape(ws.results_text)
+        if ws.results_stale:
+            text = f'<span style="color:{style.UNKNOWN_FG}">{text}</span>'
+        self.result_label.setText(text)
+
     def _on_reset(self) -> None:
         self.progress.setValue(0)
         self.result_label.setText("")
@@ -273,3 +294,4 @@ class TrainingPanel(QWidget):
         if reason == "completed":
             self.progress.setValue(self.progress.maximum())
         self.status_label.setText(text)
+        self._show_results()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from blockstudio.core.fileio import atomic_write
 from blockstudio.workspace.errors import ProjectFileError, SettingError
 from blockstudio.workspace.history import Document
+from blockstudio.workspace.results import Results
 from blockstudio.workspace.spec import (LAYER_KINDS, LayerSpec, TrainingSettings, coerce_input_shape,
                                         coerce_settings)
 
@@ -34,9 +35,10 @@ MAX_BYTES = 10 * 1024 * 1024
 class ProjectData:
     document: Document
     parameters: str | None  # as written in the file: relative to the project's folder
+    results: Results | None = None  # what was measured on those parameters
 
 
-def dumps_project(doc, parameters=None):
+def dumps_project(doc, parameters=None, results=None):
     """The JSON text of a project: one line per layer, so a diff shows which layer changed."""
     layers = [json.dumps({"type": layer.kind, **layer.settings}) for layer in doc.layers]
     training = json.dumps(doc.training.to_dict(), indent=4)[:-1] + "  }"
@@ -47,14 +49,15 @@ def dumps_project(doc, parameters=None):
         f'  "input_shape": {json.dumps(list(doc.input_shape))},',
         '  "layers": [' + ("\n    " + ",\n    ".join(layers) + "\n  ]," if layers else "],"),
         f'  "training": {training},',
-        f'  "parameters": {json.dumps(parameters)}',
+        f'  "parameters": {json.dumps(parameters)}' + ("," if results is not None and parameters else ""),
+        *([f'  "results": {json.dumps(results.to_dict())}'] if results is not None and parameters else []),
         "}",
     ]) + "\n"
 
 
-def write_project(path, doc, parameters=None):
+def write_project(path, doc, parameters=None, results=None):
     """Write atomically: a crash mid-save never leaves a truncated project behind."""
-    text = dumps_project(doc, parameters)
+    text = dumps_project(doc, parameters, results)
     try:
         with atomic_write(path, "wb") as f:
             f.write(text.encode("utf-8"))
@@ -140,4 +143,10 @@ def parse_project(text, name, new_uid):
     parameters = data.get("parameters")
     if parameters is not None and (not isinstance(parameters, str) or not parameters):
         raise bad("\"parameters\"", f"should be a file name or null, found {parameters!r}")
-    return ProjectData(Document(layers, input_shape, training), parameters)
+    results = None
+    if data.get("results") is not None:
+        try:
+            results = Results.from_dict(data["results"], name)
+        except ValueError as error:
+            raise bad("\"results\"", str(error)) from None
+    return ProjectData(Document(layers, input_shape, training), parameters, results)

@@ -120,6 +120,9 @@ class TrainingControl:
             if run.completed_steps:
                 self._params_origin = "trained"
                 self._params_dirty = True
+            if run.last_results is not None:
+                self._results = run.last_results
+            self.events.results.emit()
             if run.net is not self._state.net:
                 self._state.adopt(run.net, self._doc)
             if not self._state.fully_resolved(self._doc):

@@ -20,6 +20,8 @@ import traceback
 
 import numpy as np
 
+from blockstudio.workspace.results import Results, fingerprint
+
 CHECKPOINT_EVERY = 50        # steps between copies of the parameters (divergence restore)
 STEP_EVENT_INTERVAL = 0.05   # seconds between "step" events; run_history still gets every step
 
@@ -78,6 +80,7 @@ class TrainingRun:
         self.message = ""
         self.traceback = None
         self.completed_steps = 0
+        self.last_results = None   # Results of the parameters after the last complete epoch
         self.trained_samples = 0
         self.train_seconds = 0.0   # time spent in training steps: pauses and evaluations left out
 
@@ -188,12 +191,10 @@ class TrainingRun:
 
     def _train(self):
         from blockstudio.core import autograd, gluon, nd
-        from blockstudio.workspace.data import dataset_class, transform
+        from blockstudio.workspace.data import open_datasets
 
         s, net, history = self.settings, self.net, self.history
-        dataset = dataset_class(s.dataset)
-        train_set = dataset(root=self.data_folder, train=True, transform=transform, download=False)
-        test_set = dataset(root=self.data_folder, train=False, transform=transform, download=False)
+        train_set, test_set = open_datasets(s.dataset, self.data_folder)
         if self.limit:
             train_set, test_set = train_set.take(self.limit), test_set.take(self.limit)
         train_data = gluon.data.DataLoader(train_set, s.batch_size, shuffle=True)
@@ -250,6 +251,9 @@ class TrainingRun:
             history.epoch_train_loss.append(cumulative_loss / seen)
             history.epoch_train_acc.append(correct / seen)
             history.epoch_test_acc.append(test_acc)
+            self.last_results = Results(test_accuracy=test_acc, train_accuracy=correct / seen,
+                                        train_loss=cumulative_loss / seen, epochs=epoch,
+                                        fingerprint=fingerprint(net))
             self._send(kind="epoch", epoch=epoch, epochs=s.epochs, train_loss=cumulative_loss / seen,
                        train_acc=correct / seen, test_acc=test_acc)
         final = history.epoch_test_acc[-1]

@@ -48,6 +48,7 @@ class Workspace(TrainingControl):
         self._parameters_path = None   # the project's parameters file, once saved or opened
         self._params_origin = None     # None | "trained" | "loaded": values worth keeping
         self._params_dirty = False     # parameters changed since the project was saved
+        self._results = None             # Results of some parameters (see results_stale)
         self.last_batch_source = ""
         self.last_open_warnings = []
         TrainingControl.__init__(self)
@@ -167,6 +168,7 @@ class Workspace(TrainingControl):
             self.events.shapes.emit()
             if values_changed:
                 self.events.parameters.emit()
+                self.events.results.emit()
         self.events.history.emit()
         self.events.project.emit()
 
@@ -225,6 +227,7 @@ class Workspace(TrainingControl):
             ok = self._state.pass_batch(self._doc, batch)
             self.events.shapes.emit()
             self.events.parameters.emit()
+            self.events.results.emit()
         return ok
 
     @property
@@ -287,11 +290,12 @@ class Workspace(TrainingControl):
             except (OSError, ValueError) as error:
                 warnings.append(f"The trained parameters were not loaded, the network starts untrained: {error}")
                 params_path = None
+        results = data.results if net is not None else None
         if as_copy:
-            self._adopt(data.document, None, net, None)
+            self._adopt(data.document, None, net, None, results)
             self._copy_of = path
         else:
-            self._adopt(data.document, path, net, params_path)
+            self._adopt(data.document, path, net, params_path, results)
             self._recent.add(path)
         self.last_open_warnings = warnings
         self.events.project.emit()
@@ -321,15 +325,16 @@ class Workspace(TrainingControl):
                     raise ProjectFileError(f"Cannot save the parameters beside the project ({target}): "
                                            f"{error.strerror or error}.") from error
             self._parameters_path, relative = target, os.path.basename(target)
-        write_project(path, self._doc, relative)
+        write_project(path, self._doc, relative, self._results if relative else None)
         self._path = path
         self._history.mark_clean()
         self._params_dirty = False
         self._recent.add(path)
         self.events.project.emit()
 
-    def _adopt(self, doc, path, net, params_path=None):
+    def _adopt(self, doc, path, net, params_path=None, results=None):
         self._doc, self._path, self._parameters_path = doc, path, params_path
+        self._results = results
         self._copy_of = None
         self._history.clear()
         self._layers_view = None
@@ -408,8 +413,10 @@ class Workspace(TrainingControl):
         with self.events.batch():
             self._adopt_loaded(net)
             self._params_origin, self._params_dirty = "loaded", True
+            self._results = None  # nothing is known of these values yet
             self.events.shapes.emit()
             self.events.parameters.emit()
+            self.events.results.emit()
             self.events.project.emit()
 
     def _adopt_loaded(self, net):
@@ -429,7 +436,41 @@ class Workspace(TrainingControl):
         with self.events.batch():
             self.events.shapes.emit()
             self.events.parameters.emit()
+            self.events.results.emit()
             self.events.project.emit()
+
+    # -- results -----------------------------------------------------------------------------
+
+    @property
+    def results(self):
+        """The ``Results`` last measured on this project's parameters, or None."""
+        return self._results
+
+    @property
+    def results_stale(self):
+        """True when the results describe other values than the network holds now."""
+        from blockstudio.workspace.results import fingerprint
+
+        results = self._results
+        if results is None:
+            return False
+        with self._step_lock:
+            return results.fingerprint is None or results.fingerprint != fingerprint(self.network)
+
+    @property
+    def results_text(self):
+        """What the results panel says: the metrics, and which parameters they describe."""
+        results = self._results
+        if results is None:
+            if self.has_trained_parameters:
+                return "No results for these parameters yet: train them, or evaluate them."
+            return "Not trained yet."
+        what = (f"the parameters after epoch {results.epochs} of the last run" if results.epochs
+                else "these parameters")
+        if self.results_stale:
+            return (f"Stale: {results.summary()}, measured on earlier parameters ({what}); the network "
+                    f"has changed since. Undo the change, or train again.")
+        return f"{results.summary()}, of the current parameters ({what})."
 
     # -- export ------------------------------------------------------------------------------
 

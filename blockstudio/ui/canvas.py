@@ -281,6 +281,13 @@ class NetworkCanvas(QWidget):
             return False
         what, value = payload
         index = self.insertion_index(pos)
+        batch = getattr(self.workspace, "batch", None)
+        if batch is not None:  # insert (or move) and select: one action, one re-render per view
+            with batch():
+                return self._apply_drop(what, value, index)
+        return self._apply_drop(what, value, index)
+
+    def _apply_drop(self, what, value, index) -> bool:
         try:
             if what == "kind":
                 uid = self.workspace.add_layer(value, index=index)

@@ -238,9 +238,10 @@ class MainWindow(FileCommands, QMainWindow):
             return None
 
     def _append_layer(self, kind: str) -> None:
-        uid = self._guarded(lambda: self.workspace.add_layer(kind))
-        if uid is not None:
-            self.workspace.select(uid)
+        with self.workspace.batch():
+            uid = self._guarded(lambda: self.workspace.add_layer(kind))
+            if uid is not None:
+                self.workspace.select(uid)
 
     def undo_command(self) -> None:
         self._guarded(self.workspace.undo)

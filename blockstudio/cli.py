@@ -53,6 +53,16 @@ def _fail(message, code=FAILURE):
     return code
 
 
+def _describe(error):
+    """An unexpected exception as a sentence: its message, or what its type means."""
+    meaning = {RecursionError: "the file is nested too deeply", MemoryError: "not enough memory",
+               OverflowError: "a number is too large", SyntaxError: "the generated script is not valid Python"}
+    for kind, text in meaning.items():
+        if isinstance(error, kind):
+            return f"{text} ({type(error).__name__}: {error})" if str(error) else text
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
 def main(argv=None):
     """Run the command; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -97,8 +107,9 @@ def gui_command(argv):
 
 
 def export_command(argv):
-    from blockstudio.workspace import Workspace
     from blockstudio.workspace.errors import ProjectFileError
+    from blockstudio.workspace.export import run_instructions, script_data_folder, write_script
+    from blockstudio.workspace.project import read_project
 
     parser = _Parser(prog="blockstudio export",
                      description="Write a self-contained Python script that builds and trains the project's "
@@ -106,15 +117,18 @@ def export_command(argv):
     parser.add_argument("project", help="the .bsproj project")
     parser.add_argument("-o", "--output", required=True, help="the script to write, e.g. train_mlp.py")
     args = parser.parse_args(argv)
-    ws = Workspace()
     try:
-        ws.open(args.project)
-        ws.export_script(args.output)
+        # The script needs the network and settings only: the parameters file is never read.
+        data = read_project(os.path.abspath(args.project), lambda: "layer")
+        write_script(args.output, data.document, project_name=os.path.basename(args.project))
     except ProjectFileError as error:
         return _fail(error)
     except OSError as error:
         return _fail(f"cannot write {args.output}: {error.strerror or error}")
-    print(f"Wrote {args.output}: run it with  python {args.output} --help")
+    except Exception as error:  # noqa: BLE001 - any other failure is one line too, not a traceback
+        return _fail(f"cannot export {args.project}: {_describe(error)}")
+    print(f"Wrote {args.output}.")
+    print(run_instructions(args.output, script_data_folder(data.document.training)))
     return 0
 
 

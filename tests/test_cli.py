@@ -168,3 +168,14 @@ def test_python_dash_m_blockstudio_runs_the_same_command(project, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "blockstudio", "train", str(tmp_path / "missing.bsproj")],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "Cannot open missing.bsproj" in bad.stderr
+
+
+def test_export_never_reads_the_parameters_and_says_how_to_run_the_script(tmp_path, capsys):
+    # A stranger's project pointing at /dev/zero used to be read until memory ran out.
+    text = EXAMPLE.read_text().replace('"parameters": null', '"parameters": "/dev/zero"')
+    assert '"/dev/zero"' in text
+    (tmp_path / "evil.bsproj").write_text(text)
+    assert cli.main(["export", str(tmp_path / "evil.bsproj"), "-o", str(tmp_path / "evil.py")]) == 0
+    out = capsys.readouterr().out
+    assert f"Run it here with:  {sys.executable} {tmp_path / 'evil.py'}" in out
+    assert "pip install numpy threadpoolctl" in out

@@ -2,6 +2,7 @@
 damaged files, recent, example), asking before discarding changes, parameters and export."""
 
 import json
+import sys
 
 from .conftest import add_net1
 
@@ -134,6 +135,8 @@ def test_save_and_load_parameters_and_export(window, tmp_path):
     window.actions["export"].trigger()
     assert "autograd.record()" in script.read_text()
     assert "train.py" in window.statusBar().currentMessage()
+    title, message = dialogs.calls[-1][1:]
+    assert title == "Script exported" and sys.executable in message and "pip install" in message
 
 
 def test_toolbar_undo_keeps_a_short_label_while_the_menu_names_the_step(window):

@@ -11,7 +11,6 @@ machine: the data are found as the core finds them, or given with ``--data``.
 >>> print(script_text(Document(layers=[LayerSpec("a", "Dense", default_settings("Dense"))])))  # doctest: +SKIP
 """
 
-import json
 import math
 import os
 import shlex
@@ -288,12 +287,12 @@ def _docstring_safe(text):
 def _literal(value):
     """The Python literal for a plain value: None, a bool, an int, a finite float or a str.
 
-    Strings go through ``json.dumps`` (ASCII only): every quote, backslash, newline, non-ASCII
-    character and lone surrogate becomes an escape that Python reads back as exactly ``value``,
-    in the double quotes the tutorial uses. Anything else is refused.
+    Strings are written in the double quotes the tutorial uses, in ASCII, every character that
+    is not plain printable ASCII (quotes, backslashes, newlines, non-ASCII, lone surrogates) as
+    an escape that Python reads back as exactly that code point. Anything else is refused.
     """
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=True)
+        return '"' + "".join(_escape(ch) for ch in value) + '"'
     if value is None or isinstance(value, bool):
         return repr(value)
     if isinstance(value, int):
@@ -301,6 +300,21 @@ def _literal(value):
     if isinstance(value, float) and math.isfinite(value):
         return repr(float(value))
     raise ValueError(f"cannot write {value!r} into a script")
+
+
+_SHORT_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escape(ch):
+    if ch in '"\\':
+        return "\\" + ch
+    code = ord(ch)
+    if 0x20 <= code < 0x7F:
+        return ch
+    if ch in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[ch]
+    # Not json.dumps: JSON writes U+10000 as a surrogate pair, which Python reads as two characters.
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def _whole(value):

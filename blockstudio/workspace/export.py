@@ -231,6 +231,9 @@ def write_script(path, doc, project_name=None):
     """Write the script atomically; it is valid Python by construction (checked by compiling)."""
     text = script_text(doc, project_name, os.path.basename(os.fspath(path)))
     compile(text, os.fspath(path), "exec")
+    from blockstudio.workspace.savepair import clean_stale_temp_files
+
+    clean_stale_temp_files(os.path.dirname(os.path.abspath(path)), os.path.basename(path))
     with atomic_write(path, "wb") as f:
         f.write(text.encode("utf-8"))
     try:

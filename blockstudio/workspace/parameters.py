@@ -24,6 +24,10 @@ def save(net, path, partial=False):
     are refused (ValueError) before anything is written: they never replace a good file.
     """
     check_finite(net)
+    from blockstudio.workspace.savepair import clean_stale_temp_files
+
+    path = os.path.abspath(os.fspath(path))
+    clean_stale_temp_files(os.path.dirname(path), os.path.basename(path))  # from a write that was killed
     if partial:
         from blockstudio.core.serialization import save_arrays
 

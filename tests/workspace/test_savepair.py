@@ -132,3 +132,16 @@ def test_stale_temp_files_of_ours_are_removed_by_the_next_save(tmp_path):
     ws.save(tmp_path / "mlp.bsproj")
     assert not any(f.exists() for f in stale)
     assert all(f.exists() for f in foreign) and fresh.exists()
+
+
+def test_stale_temp_files_of_a_parameters_file_or_a_script_are_removed_by_the_next_write(ws, tmp_path):
+    add_net1(ws)
+    ws.pass_batch()
+    old = time.time() - 2 * savepair.TEMP_MAX_AGE
+    stale = [tmp_path / ".p.npz.abcd1234.tmp", tmp_path / ".s.py.abcd1234.tmp"]
+    for file in stale:
+        file.write_bytes(b"x")
+        os.utime(file, (old, old))
+    ws.save_parameters(tmp_path / "p.npz")
+    ws.export_script(tmp_path / "s.py")
+    assert not any(f.exists() for f in stale)

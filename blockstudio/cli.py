@@ -53,8 +53,31 @@ def _fail(message, code=FAILURE):
     return code
 
 
+def _describe(error):
+    """An unexpected exception as a sentence: its message, or what its type means."""
+    meaning = {RecursionError: "the file is nested too deeply", MemoryError: "not enough memory",
+               OverflowError: "a number is too large", SyntaxError: "the generated script is not valid Python"}
+    for kind, text in meaning.items():
+        if isinstance(error, kind):
+            return f"{text} ({type(error).__name__}: {error})" if str(error) else text
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
 def main(argv=None):
-    """Run the command; returns the exit code."""
+    """Run the command; returns the exit code.
+
+    Any error the commands do not report themselves (RecursionError, MemoryError, ...) is still
+    one ``blockstudio: error:`` line and exit status 1, never a traceback.
+    """
+    try:
+        return _main(argv)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, non-zero
+        return _fail(_describe(error))
+
+
+def _main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] == "train":
         return train_command(argv[1:])
@@ -97,8 +120,9 @@ def gui_command(argv):
 
 
 def export_command(argv):
-    from blockstudio.workspace import Workspace
     from blockstudio.workspace.errors import ProjectFileError
+    from blockstudio.workspace.export import run_instructions, script_data_folder, write_script
+    from blockstudio.workspace.project import read_project
 
     parser = _Parser(prog="blockstudio export",
                      description="Write a self-contained Python script that builds and trains the project's "
@@ -106,15 +130,18 @@ def export_command(argv):
     parser.add_argument("project", help="the .bsproj project")
     parser.add_argument("-o", "--output", required=True, help="the script to write, e.g. train_mlp.py")
     args = parser.parse_args(argv)
-    ws = Workspace()
     try:
-        ws.open(args.project)
-        ws.export_script(args.output)
+        # The script needs the network and settings only: the parameters file is never read.
+        data = read_project(os.path.abspath(args.project), lambda: "layer")
+        write_script(args.output, data.document, project_name=os.path.basename(args.project))
     except ProjectFileError as error:
         return _fail(error)
     except OSError as error:
         return _fail(f"cannot write {args.output}: {error.strerror or error}")
-    print(f"Wrote {args.output}: run it with  python {args.output} --help")
+    except Exception as error:  # noqa: BLE001 - any other failure is one line too, not a traceback
+        return _fail(f"cannot export {args.project}: {_describe(error)}")
+    print(f"Wrote {args.output}.")
+    print(run_instructions(args.output, script_data_folder(data.document.training)))
     return 0
 
 
@@ -140,7 +167,10 @@ def train_command(argv):
 
     ws = Workspace()
     try:
-        ws.open(args.project)
+        project, copy = _writable_project(args.project, args.output)
+        warnings = ws.open(project, as_copy=copy is not None)
+        for warning in warnings:
+            print(f"blockstudio: warning: {' '.join(warning.split())}", file=sys.stderr)
         overrides = {name: value for name, value in (("epochs", args.epochs), ("batch_size", args.batch_size),
                                                      ("data_dir", args.data)) if value is not None}
         settings = ws.training_settings.replace(**overrides)
@@ -149,7 +179,7 @@ def train_command(argv):
         events = queue.Queue()
         ws.events.training.connect(events.put)
         ws.start_training(restart=not args.resume, limit=args.limit, settings=settings)
-    except (ProjectFileError, SettingError, TrainingError) as error:
+    except (ProjectFileError, SettingError, TrainingError, _ExampleError) as error:
         return _fail(error)
 
     progress = ProgressBar(sys.stderr)
@@ -172,12 +202,41 @@ def train_command(argv):
             ws.save_parameters(args.output)
             where = args.output
         else:
-            ws.save()
+            ws.save(copy)  # None: the project itself; for a shipped example, its copy here
             where = f"{ws.parameters_path} (recorded in {os.path.basename(ws.path)})"
-    except (OSError, ValueError) as error:
-        return _fail(f"the parameters could not be saved: {error}")
+    except Exception as error:  # noqa: BLE001 - MemoryError too: never "finished" with nothing saved
+        return _fail(f"the parameters could not be saved: {_describe(error)}")
     print(f"{run.message} Saved the parameters to {where}")
     return INTERRUPTED if interrupted else 0
+
+
+class _ExampleError(ValueError):
+    """A shipped example that would be modified."""
+
+
+def _writable_project(project, output):
+    """``(project to open, copy path or None)``: a shipped example is never modified.
+
+    Without ``-o``, training an example saves beside a copy in the current folder (said on
+    stderr); when that copy already exists, or the current folder is the examples folder, the
+    user is asked for ``-o`` instead.
+    """
+    from blockstudio.workspace.examples import examples_folder
+
+    folder = examples_folder()
+    if output or folder is None:
+        return project, None
+    real, examples = os.path.realpath(project), os.path.realpath(folder)
+    if os.path.commonpath([real, examples]) != examples:
+        return project, None
+    copy = os.path.join(os.getcwd(), os.path.basename(project))
+    if os.path.realpath(os.getcwd()) == examples or os.path.lexists(copy):
+        raise _ExampleError(f"{project} is a shipped example, which blockstudio never modifies, and {copy} already "
+                            f"exists: train that copy (blockstudio train {os.path.basename(project)}) or give -o FILE "
+                            f"to save the parameters elsewhere")
+    print(f"{project} is a shipped example, which blockstudio never modifies: the trained project will be saved "
+          f"as {copy}, with its parameters beside it.", file=sys.stderr)
+    return project, copy
 
 
 def _follow(events, settings, progress):

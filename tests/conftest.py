@@ -35,6 +35,9 @@ def _isolated_user_folders(tmp_path, monkeypatch):
     from the environment."""
     monkeypatch.setenv("BLOCKSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.delenv("BLOCKSTUDIO_DATA", raising=False)
+    # Tests never use the network: a download not pointed at a local server fails at once.
+    monkeypatch.setenv("BLOCKSTUDIO_MNIST_MIRRORS", "http://127.0.0.1:9/")
+    monkeypatch.setenv("BLOCKSTUDIO_FASHION_MNIST_MIRRORS", "http://127.0.0.1:9/")
 
 
 @pytest.fixture

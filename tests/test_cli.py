@@ -168,3 +168,73 @@ def test_python_dash_m_blockstudio_runs_the_same_command(project, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "blockstudio", "train", str(tmp_path / "missing.bsproj")],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "Cannot open missing.bsproj" in bad.stderr
+
+
+def test_export_never_reads_the_parameters_and_says_how_to_run_the_script(tmp_path, capsys):
+    # A stranger's project pointing at /dev/zero used to be read until memory ran out.
+    text = EXAMPLE.read_text().replace('"parameters": null', '"parameters": "/dev/zero"')
+    assert '"/dev/zero"' in text
+    (tmp_path / "evil.bsproj").write_text(text)
+    assert cli.main(["export", str(tmp_path / "evil.bsproj"), "-o", str(tmp_path / "evil.py")]) == 0
+    out = capsys.readouterr().out
+    assert f"Run it here with:  {sys.executable} {tmp_path / 'evil.py'}" in out
+    assert "pip install numpy threadpoolctl" in out
+
+
+def test_training_a_shipped_example_never_modifies_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    before = EXAMPLE.read_bytes()
+    assert cli.main(["train", str(EXAMPLE), "--data", str(DATASETS), "--limit", "64"]) == 0
+    captured = capsys.readouterr()
+    assert "shipped example" in captured.err and str(tmp_path / "tutorial-mlp.bsproj") in captured.err
+    assert EXAMPLE.read_bytes() == before
+    assert not list(EXAMPLE.parent.glob("*.npz"))
+    copy = json.loads((tmp_path / "tutorial-mlp.bsproj").read_text())
+    assert copy["parameters"] == "tutorial-mlp.parameters.npz" and (tmp_path / copy["parameters"]).exists()
+    # Again: the copy exists, so the user is asked to train it or to give -o.
+    one_error_line(capsys, cli.main(["train", str(EXAMPLE), "--data", str(DATASETS), "--limit", "64"]), 1,
+                   "shipped example", "-o FILE")
+    assert EXAMPLE.read_bytes() == before
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("[" * 100000 + "]" * 100000, "nested"),
+    (EXAMPLE.read_text().replace('"epochs": 1', '"epochs": ' + "9" * 5000), "5000 digits"),
+    (EXAMPLE.read_text().replace('"units": 128', '"units": 100000000'), "BLOCKSTUDIO_MAX_PARAMETERS"),
+])
+def test_hostile_projects_are_one_error_line_for_every_command(tmp_path, capsys, text, fragment):
+    (tmp_path / "h.bsproj").write_text(text)
+    for command in (["train", str(tmp_path / "h.bsproj"), "--data", str(DATASETS)],
+                    ["export", str(tmp_path / "h.bsproj"), "-o", str(tmp_path / "h.py")]):
+        one_error_line(capsys, cli.main(command), 1, fragment)
+    assert not (tmp_path / "h.py").exists()
+
+
+def test_an_error_after_training_is_not_reported_as_finished(project, capsys, monkeypatch):
+    from blockstudio.workspace import parameters
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError()
+    monkeypatch.setattr(parameters, "save", out_of_memory)  # the fault: saving runs out of memory
+    before = project.read_bytes()
+    line = one_error_line(capsys, cli.main(["train", str(project), "--data", str(DATASETS), "--limit", "64"]), 1,
+                          "could not be saved", "not enough memory")
+    assert "finished" not in line and project.read_bytes() == before
+
+
+def test_any_unexpected_error_is_one_line(capsys, monkeypatch):
+    def broken(argv):
+        raise OverflowError("int too large to convert to float")
+    monkeypatch.setattr(cli, "export_command", broken)
+    one_error_line(capsys, cli.main(["export", "x.bsproj", "-o", "x.py"]), 1, "a number is too large",
+                   "int too large")
+
+
+def test_an_overflowing_last_step_fails_and_saves_nothing(project, capsys):
+    data = json.loads(project.read_text())
+    data["training"]["learning_rate"] = 1e300
+    project.write_text(json.dumps(data))
+    before = project.read_bytes()
+    one_error_line(capsys, cli.main(["train", str(project), "--data", str(DATASETS), "--limit", "64"]), 1,
+                   "diverged", "last update")
+    assert project.read_bytes() == before and not list(project.parent.glob("*.npz"))

@@ -17,6 +17,19 @@ from blockstudio.workspace.examples import examples_folder
 EXAMPLE_NAME = "tutorial-mlp.bsproj"
 
 
+def error_text(exc: BaseException) -> str:
+    """The dialog text for a failed file command: the workspace's message, or for an unexpected
+    error (RecursionError, MemoryError, ...) what it means, so the dialog is never empty."""
+    if isinstance(exc, (ValueError, OSError)) and str(exc):
+        return str(exc)
+    meaning = {RecursionError: "The file is nested too deeply to read.", MemoryError: "Not enough memory.",
+               OverflowError: "A number in the file is too large."}
+    for kind, text in meaning.items():
+        if isinstance(exc, kind):
+            return f"{text} ({type(exc).__name__}{': ' + str(exc) if str(exc) else ''})"
+    return f"Unexpected error: {type(exc).__name__}{': ' + str(exc) if str(exc) else ''}"
+
+
 class FileCommands:
     def _start_dir(self) -> str:
         return os.path.dirname(self.workspace.path) if self.workspace.path else os.getcwd()
@@ -65,8 +78,8 @@ class FileCommands:
             return False
         try:
             warnings = self.workspace.open(path, as_copy=True) if as_copy else self.workspace.open(path)
-        except (ValueError, OSError) as exc:
-            self.dialogs.error("Cannot open project", str(exc))
+        except Exception as exc:  # noqa: BLE001 - any failure is a dialog, never a silent traceback
+            self.dialogs.error("Cannot open project", error_text(exc))
             return False
         for warning in warnings or []:
             self.dialogs.warning("Project opened with a warning", warning)
@@ -97,8 +110,8 @@ class FileCommands:
     def _save(self, path) -> bool:
         try:
             self.workspace.save(path)
-        except (ValueError, OSError) as exc:
-            self.dialogs.error("Cannot save project", str(exc))
+        except Exception as exc:  # noqa: BLE001 - any failure is a dialog, never a silent traceback
+            self.dialogs.error("Cannot save project", error_text(exc))
             return False
         self._show_message(f"Saved {self.workspace.path}")
         return True
@@ -119,14 +132,19 @@ class FileCommands:
     def export_command(self) -> None:
         start = os.path.join(self._start_dir(), f"{self._stem()}.py")
         path = self.dialogs.save_file("Export Python script", start, SCRIPT_FILTER, ".py")
-        if path:
-            self._run_file_job("Cannot export the script", lambda: self.workspace.export_script(path),
-                               f"Exported {path}: run it with python {os.path.basename(path)}")
+        if path and self._run_file_job("Cannot export the script", lambda: self.workspace.export_script(path),
+                                       f"Exported {path}"):
+            from blockstudio.workspace.export import run_instructions, script_data_folder
 
-    def _run_file_job(self, title, job, done) -> None:
+            # The exact command that works (this interpreter has every package the script needs).
+            folder = script_data_folder(self.workspace.training_settings)
+            self.dialogs.info("Script exported", f"Exported {path}.\n\n{run_instructions(path, folder)}")
+
+    def _run_file_job(self, title, job, done) -> bool:
         try:
             job()
-        except (ValueError, OSError) as exc:
-            self.dialogs.error(title, str(exc))
-            return
+        except Exception as exc:  # noqa: BLE001 - any failure is a dialog, never a silent traceback
+            self.dialogs.error(title, error_text(exc))
+            return False
         self._show_message(done)
+        return True

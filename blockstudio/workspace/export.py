@@ -4,44 +4,58 @@ The script builds the same network with ``nn.Sequential`` and ``name_scope``, re
 with ``DataLoader(MNIST(...))`` and trains with ``autograd.record()`` and a ``Trainer``, in
 the same order as the app's run (``training.py``), so with the project's seed it reaches
 the very same parameters. It prints loss and accuracies after each epoch and saves the
-parameters; ``--epochs``, ``--batch-size``, ``--data``, ``--limit`` and ``--output`` override.
+parameters (never over an existing file unless ``--output`` names it); ``--epochs``,
+``--batch-size``, ``--data``, ``--limit`` and ``--output`` override. It holds no path of this
+machine: the data are found as the core finds them, or given with ``--data``.
 
 >>> print(script_text(Document(layers=[LayerSpec("a", "Dense", default_settings("Dense"))])))  # doctest: +SKIP
 """
 
-import json
+import math
 import os
+import shlex
+import sys
+from pathlib import Path
 
 from blockstudio.core.fileio import atomic_write
-from blockstudio.workspace.layers import kind as layer_kind
-from blockstudio.workspace.spec import DATASETS  # noqa: F401 - the names export understands
+from blockstudio.workspace.layers import kind as layer_kind, literal as _literal
+from blockstudio.workspace.spec import LAYER_KINDS, OPTIMIZERS
 from blockstudio.workspace.training import optimizer_params
 
 _HEADER = '''\
 #!/usr/bin/env python3
 """Train {title} on {dataset_title} with blockstudio.core, as in the Gluon tutorials.
 
-Exported from blockstudio{source}. With the same seed this script repeats the app's
-training run exactly. Usage:
+Exported from blockstudio. With the same seed this script repeats the app's training run
+exactly. It needs Python 3.10+ with numpy, threadpoolctl and blockstudio installed. Usage:
 
     python {script} [--epochs N] [--batch-size N] [--data DIR] [--limit N] [--output FILE]
 """
 
 import argparse
+import os
+import sys
 
-import numpy as np
-from threadpoolctl import threadpool_limits
+try:
+    import numpy as np
+    from threadpoolctl import threadpool_limits
 
-import blockstudio.core as mx
-from blockstudio.core import autograd, gluon, nd
+    import blockstudio.core as mx
+    from blockstudio.core import autograd, gluon, nd
+except ImportError as error:
+    sys.exit("error: %s. This script needs numpy, threadpoolctl and blockstudio: "
+             "pip install numpy threadpoolctl, then install blockstudio (pip install PATH-TO-BLOCKSTUDIO)."
+             % error)
 
+PROJECT = {project}
 EPOCHS = {epochs}
 BATCH_SIZE = {batch_size}
 SEED = {seed}
 INPUT_SHAPE = {input_shape}  # the shape of one batch, batch first
-# The folder holding the {dataset_title} .gz files; None looks in $BLOCKSTUDIO_DATA and the
-# user's data folder (and downloads the files there if they are missing).
-DATA_DIR = {data_dir}
+# The folder holding the {dataset_title} .gz files: None looks in $BLOCKSTUDIO_DATA and the
+# user's data folder (and downloads the files there if they are missing); --data overrides.
+DATA_DIR = None
+# Where the trained parameters go unless --output says otherwise (never over an existing file).
 OUTPUT = {output}
 '''
 
@@ -63,7 +77,9 @@ def parse_args():
     parser.add_argument("--data", default=DATA_DIR, help="folder holding the {dataset_title} .gz files")
     parser.add_argument("--limit", type=whole_number, default=None,
                         help="use only the first N training and test images (a quick check)")
-    parser.add_argument("--output", default=OUTPUT, help="where to save the trained parameters")
+    parser.add_argument("--output", default=None,
+                        help="where to save the trained parameters (default %s; an existing file is replaced "
+                             "only when named here)" % OUTPUT.replace("%", "%%"))
     return parser.parse_args()
 
 
@@ -90,6 +106,10 @@ def evaluate_accuracy(data_iterator, net):
 
 def main():
     args = parse_args()
+    output_file = args.output or OUTPUT
+    if args.output is None and os.path.exists(output_file):
+        sys.exit("error: %s already exists; name it with --output to replace it, or choose another file"
+                 % output_file)
     threadpool_limits(1)  # one BLAS thread: faster on matrices this small, and the app's arithmetic
     mx.random.seed(SEED)  # the initial weights and each epoch's shuffle come from this seed
     ctx = mx.cpu()
@@ -128,8 +148,8 @@ def main():
         print("Epoch %d: loss %.6f, train accuracy %.4f, test accuracy %.4f"
               % (epoch + 1, cumulative_loss / seen, correct / seen, test_accuracy))
 
-    net.save_parameters(args.output)
-    print("Saved the parameters to", args.output)
+    net.save_parameters(output_file)
+    print("Saved the parameters to", output_file)
 
 
 if __name__ == "__main__":
@@ -138,36 +158,64 @@ if __name__ == "__main__":
 
 
 def layer_code(layer):
-    """One ``gluon.nn`` constructor call as a person would write it (defaults left out)."""
-    return layer_kind(layer.kind).code(layer.settings)
+    """One ``gluon.nn`` constructor call as a person would write it (defaults left out).
+
+    The kind is checked against the known ones and every setting is checked again by the
+    kind's declaration (whole numbers, known choices) before it is written with ``_literal``,
+    so no setting, however odd, can change the code around it.
+    """
+    if layer.kind not in LAYER_KINDS:
+        raise ValueError(f"cannot export a layer of unknown type {layer.kind!r}")
+    declared = layer_kind(layer.kind)
+    return declared.code(declared.coerce_all(layer.settings))
 
 
 def initializer_code(training):
     if training.initializer == "xavier":
-        return f"mx.init.Xavier(magnitude={training.init_magnitude!r})"
+        return f"mx.init.Xavier(magnitude={_literal(training.init_magnitude)})"
     if training.initializer == "uniform":
-        return f"mx.init.Uniform(scale={training.init_scale!r})"
-    return f"mx.init.Normal(sigma={training.init_scale!r})"
+        return f"mx.init.Uniform(scale={_literal(training.init_scale)})"
+    if training.initializer == "normal":
+        return f"mx.init.Normal(sigma={_literal(training.init_scale)})"
+    raise ValueError(f"cannot export the initializer {training.initializer!r}")
+
+
+def default_output(script_name):
+    """The script's default parameters file: ``<script>-trained.npz``.
+
+    A project saves its parameters as ``<project>.parameters[.N].npz``; this name can never be
+    one of those, so running the script beside a project never replaces its trained values.
+    """
+    stem = os.path.splitext(os.path.basename(os.fspath(script_name)))[0] or "train"
+    return f"{stem}-trained.npz"
 
 
 def script_text(doc, project_name=None, script_name="train.py"):
-    """The whole script for ``doc`` (a ``history.Document``) as a string."""
+    """The whole script for ``doc`` (a ``history.Document``) as a string.
+
+    Names (the project's, the script's) are user text: in code they appear only as string
+    literals (``_literal``); in the docstring only in a form reduced to safe characters.
+    """
     t = doc.training
     dataset_title = "Fashion-MNIST" if t.dataset == "fashion-mnist" else "MNIST"
-    # The name lands inside a docstring: keep quotes and backslashes from ending it early.
-    title = os.path.splitext(project_name)[0].replace("\\", "/").replace('"', "'") if project_name else ""
-    stem = os.path.splitext(os.path.basename(script_name))[0]
+    stem = os.path.splitext(project_name)[0] if project_name else ""
+    script = os.path.basename(os.fspath(script_name))
+    shown_title = _docstring_safe(stem)
+    shown_script = _docstring_safe(script)
     fields = dict(
-        title=f'"{title}"' if title else "a network", dataset_title=dataset_title,
-        source=f" (project {project_name})" if project_name else "", script=os.path.basename(script_name),
-        epochs=t.epochs, batch_size=t.batch_size, seed=t.seed, input_shape=repr(tuple(doc.input_shape)),
-        data_dir=_data_dir_code(t), output=_str(f"{stem}.parameters.npz"),
+        title=f'"{shown_title}"' if shown_title else "a network", dataset_title=dataset_title,
+        script=shown_script if shown_script == script and script else "this_script.py",
+        project=_literal(project_name), epochs=_literal(_whole(t.epochs)),
+        batch_size=_literal(_whole(t.batch_size)), seed=_literal(_whole(t.seed)),
+        input_shape="(" + "".join(_literal(_whole(d)) + ", " for d in doc.input_shape).rstrip() + ")",
+        output=_literal(default_output(script)),
         layers="\n".join(f"        net.add({layer_code(layer)})" for layer in doc.layers) or "        pass",
         initializer=initializer_code(t),
         dataset_class="FashionMNIST" if t.dataset == "fashion-mnist" else "MNIST",
-        optimizer=_str(t.optimizer), optimizer_params=_dict_code(optimizer_params(t)),
+        optimizer=_literal(_choice(t.optimizer, OPTIMIZERS)), optimizer_params=_dict_code(optimizer_params(t)),
     )
-    fields["description"] = _str(f"Train {fields['title']} on {dataset_title}.")
+    # argparse %-formats help texts: the description holds only the reduced name (no "%").
+    fields["description"] = _literal(f"Train {fields['title']} on {dataset_title}.")
     return _HEADER.format(**fields) + _BODY.format(**fields)
 
 
@@ -175,6 +223,9 @@ def write_script(path, doc, project_name=None):
     """Write the script atomically; it is valid Python by construction (checked by compiling)."""
     text = script_text(doc, project_name, os.path.basename(os.fspath(path)))
     compile(text, os.fspath(path), "exec")
+    from blockstudio.workspace.savepair import clean_stale_temp_files
+
+    clean_stale_temp_files(os.path.dirname(os.path.abspath(path)), os.path.basename(path))
     with atomic_write(path, "wb") as f:
         f.write(text.encode("utf-8"))
     try:
@@ -183,28 +234,66 @@ def write_script(path, doc, project_name=None):
         pass
 
 
-def _data_dir_code(training):
-    """DATA_DIR's value: the project's folder, else the one the app uses when core would miss it.
+def run_instructions(script_path, data_folder=None):
+    """What to tell the user after an export: the exact command that runs the script here (this
+    interpreter, which has every package it needs), and what to install elsewhere.
 
-    With no folder set the app also searches ``../shared/datasets`` beside a source checkout,
-    which core's MNIST does not: a script exported from such an app found no data at all
-    when run from another folder (and tried to download). Name that folder explicitly.
+    ``data_folder``: where this machine keeps the dataset when the script would not find it by
+    itself; the command passes it as ``--data`` (the script holds no machine-specific path).
     """
-    if training.data_dir is not None:
-        return _str(training.data_dir)
-    from blockstudio.workspace.data import checkout_datasets_folder, find_data_folder
-
-    folder = find_data_folder(training.dataset)
-    checkout = os.path.abspath(checkout_datasets_folder())
-    if folder and os.path.abspath(folder).startswith(checkout + os.sep):
-        return _str(folder)
-    return "None"
+    command = [sys.executable, os.path.abspath(os.fspath(script_path))]
+    if data_folder:
+        command += ["--data", os.path.abspath(os.fspath(data_folder))]
+    return (f"Run it here with:  {' '.join(shlex.quote(part) for part in command)}\n"
+            f"Elsewhere it needs Python 3.10+ with numpy, threadpoolctl and blockstudio: "
+            f"pip install numpy threadpoolctl {shlex.quote(_blockstudio_source())}")
 
 
-def _str(text):
-    """A double-quoted Python string literal (JSON's escapes are Python's too)."""
-    return json.dumps(text)
+def script_data_folder(training):
+    """The data folder to pass as ``--data`` in ``run_instructions``: the one this app would train
+    from, unless the script finds the same files by itself ($BLOCKSTUDIO_DATA, user data folder)."""
+    from blockstudio.core.gluon.data.vision import find_mnist_folder
+    from blockstudio.workspace.data import find_data_folder
+
+    folder = find_data_folder(training.dataset, training.data_dir)
+    if folder is None:
+        return None
+    try:
+        own = find_mnist_folder(training.dataset)
+    except (OSError, ValueError):
+        own = None
+    if own and os.path.realpath(own) == os.path.realpath(folder):
+        return None
+    return folder
+
+
+def _blockstudio_source():
+    """What ``pip install`` needs for blockstudio: this source checkout when it is one."""
+    root = Path(__file__).resolve().parents[2]
+    return str(root) if (root / "pyproject.toml").is_file() else "blockstudio"
+
+
+def _docstring_safe(text):
+    """``text`` with every character that could end or bend a docstring replaced by ``_``:
+    kept are letters, digits and `` .,-+()_`` only."""
+    return "".join(ch if ch.isalnum() or ch in " .,-+()_" else "_" for ch in text or "")
+
+
+def _whole(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    return int(value)
+
+
+def _choice(value, choices):
+    if value not in choices:
+        raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+    return value
 
 
 def _dict_code(params):
-    return "{" + ", ".join(f'"{key}": {value!r}' for key, value in params.items()) + "}"
+    return "{" + ", ".join(f"{_literal(_choice(key, _OPTIMIZER_KEYS))}: {_literal(value)}"
+                           for key, value in params.items()) + "}"
+
+
+_OPTIMIZER_KEYS = ("learning_rate", "momentum", "wd")

@@ -12,7 +12,6 @@ read it, so a new kind is one declaration (plus its tests) and nothing else.
 'gluon.nn.Dropout(0.5)'
 """
 
-import json
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -188,12 +187,37 @@ class LayerKind:
 
 
 def literal(value):
-    """Python source for a setting's value: strings as JSON-escaped double-quoted literals."""
+    """The Python literal for a plain value: None, a bool, an int, a finite float or a str.
+
+    The exported script writes every setting with this. Strings are written in the double
+    quotes the tutorial uses, in ASCII, every character that
+    is not plain printable ASCII (quotes, backslashes, newlines, non-ASCII, lone surrogates) as
+    an escape that Python reads back as exactly that code point. Anything else is refused.
+    """
     if isinstance(value, str):
-        return json.dumps(value)
-    if value is None or isinstance(value, (bool, int, float)):
+        return '"' + "".join(_escape(ch) for ch in value) + '"'
+    if value is None or isinstance(value, bool):
         return repr(value)
-    raise TypeError(f"a setting's value must be a string, number, bool or None (got {type(value).__name__})")
+    if isinstance(value, int):
+        return repr(int(value))
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(float(value))
+    raise ValueError(f"cannot write {value!r} into a script")
+
+
+_SHORT_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escape(ch):
+    if ch in '"\\':
+        return "\\" + ch
+    code = ord(ch)
+    if 0x20 <= code < 0x7F:
+        return ch
+    if ch in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[ch]
+    # Not json.dumps: JSON writes U+10000 as a surrogate pair, which Python reads as two characters.
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def _plain(value):

@@ -20,21 +20,55 @@ def save(net, path, partial=False):
 
     With ``partial``, parameters without values yet (a layer edited after training) are left
     out, so the file holds exactly what the network holds; ``load_checked(allow_missing=True)``
-    reads it back the same way.
+    reads it back the same way. Returns the names of the arrays written. NaN or infinite values
+    are refused (ValueError) before anything is written: they never replace a good file.
     """
+    check_finite(net)
+    from blockstudio.workspace.savepair import clean_stale_temp_files
+
+    path = os.path.abspath(os.fspath(path))
+    clean_stale_temp_files(os.path.dirname(path), os.path.basename(path))  # from a write that was killed
     if partial:
         from blockstudio.core.serialization import save_arrays
 
         arrays = {key: param.data()._data for key, param in net._collect_params_with_prefix().items()
                   if param._data is not None}
         save_arrays(os.fspath(path), arrays)
-        return
+        return list(arrays)
     pending = [p.name for p in net.collect_params().values() if 0 in p.shape or p._data is None]
     if pending:
         raise ValueError(f"Cannot save parameters: {', '.join(pending)} "
                          f"{'has' if len(pending) == 1 else 'have'} no values yet (shape still unknown). "
                          f"Pass one batch or train first.")
     net.save_parameters(os.fspath(path))
+    return list(net._collect_params_with_prefix())
+
+
+def check_finite(net):
+    """Raise ValueError naming the parameters that hold NaN or infinite values (a diverged run)."""
+    bad = [param.name for param in net.collect_params().values()
+           if param._data is not None and not np.isfinite(param.data()._data).all()]
+    if bad:
+        raise ValueError(f"The parameters hold NaN or infinite values ({', '.join(bad)}), from a run that "
+                         f"diverged: they were not saved, and any file saved before is unchanged. Reset or "
+                         f"load parameters, lower the learning rate and train again.")
+
+
+def check_complete(where, arrays, recorded):
+    """Refuse a project's own parameters file that lacks arrays the project recorded (or, for a project
+    that recorded nothing, an empty file): it is damaged, not merely partial, and must not be half-loaded."""
+    if recorded is not None:
+        missing = [name for name in recorded if name not in arrays]
+        extra = [name for name in arrays if name not in recorded]
+        if missing or extra:
+            parts = ([f"missing {', '.join(missing)}"] if missing else []) + \
+                    ([f"unexpected {', '.join(extra)}"] if extra else [])
+            raise ParameterLoadError(f"The parameters file {where} is damaged: it does not hold what the project "
+                                     f"saved in it ({'; '.join(parts)}). It was not loaded and is left as it is.",
+                                     missing, extra)
+    elif not arrays:
+        raise ParameterLoadError(f"The parameters file {where} is damaged: it holds no arrays at all. It was not "
+                                 f"loaded and is left as it is.")
 
 
 def expected_shapes(net, doc, arrays):
@@ -84,11 +118,13 @@ def check_arrays(expected, arrays, where, allow_missing=False):
     raise ParameterLoadError("\n".join(lines), missing, unexpected, mismatched)
 
 
-def load_checked(doc, path, allow_missing=False):
+def load_checked(doc, path, allow_missing=False, recorded=None):
     """A new core network for ``doc`` holding the values in ``path``; raises ParameterLoadError.
 
     Also a missing or unreadable file raises ParameterLoadError, with the core's reason. With
-    ``allow_missing`` (a project's own file, saved partially) absent parameters stay deferred.
+    ``allow_missing`` (a project's own file, saved partially) absent parameters stay deferred,
+    but the file must hold every array in ``recorded`` (what the project says it saved) and, when
+    nothing was recorded, at least one: a damaged file is refused, never half-loaded.
     """
     from blockstudio.core import nd
     from blockstudio.core.serialization import load_arrays
@@ -102,6 +138,11 @@ def load_checked(doc, path, allow_missing=False):
         raise ParameterLoadError(f"Cannot load parameters: {path} does not exist.") from None
     except (OSError, ValueError) as error:  # ParameterFileError is a ValueError
         raise ParameterLoadError(f"Cannot load parameters from {where}: {error}") from None
+    except (MemoryError, OverflowError, RecursionError) as error:  # a header declaring absurd sizes
+        raise ParameterLoadError(f"Cannot load parameters from {where}: {type(error).__name__} ({error}); "
+                                 f"the file is damaged or not a parameters file.") from None
+    if allow_missing:
+        check_complete(where, arrays, recorded)
     net = build_network(NetworkSpec(doc.input_shape, doc.layers))
     check_arrays(expected_shapes(net, doc, arrays), arrays, where, allow_missing)
     # Parameters the file leaves out wait for the first batch, as in a network never trained.

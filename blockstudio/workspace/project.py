@@ -4,7 +4,9 @@
      "input_shape": [64, 28, 28, 1],
      "layers": [{"type": "Dense", "units": 128, "activation": "relu", ...}, ...],
      "training": {"epochs": 1, "batch_size": 64, ...},
-     "parameters": "tutorial-mlp.parameters.npz"}      # beside the project, or null
+     "parameters": "tutorial-mlp.parameters.npz",      # beside the project, or null
+     "parameter_arrays": ["0.weight", "0.bias", ...],  # what that file holds (absent: not recorded)
+     "results": {"test_accuracy": 0.94, ..., "fingerprint": "..."}}  # measured on those values
 
 Reading checks everything before anything is used, so a damaged file is refused whole.
 
@@ -15,11 +17,13 @@ Reading checks everything before anything is used, so a damaged file is refused 
 
 import json
 import os
+import stat
 from dataclasses import dataclass
 
 from blockstudio.core.fileio import atomic_write
 from blockstudio.workspace.errors import ProjectFileError, SettingError
 from blockstudio.workspace.history import Document
+from blockstudio.workspace.limits import NetworkTooLarge, check_network_size
 from blockstudio.workspace.results import Results
 from blockstudio.workspace.spec import (LAYER_KINDS, LayerSpec, TrainingSettings, coerce_input_shape,
                                         coerce_settings)
@@ -29,16 +33,23 @@ VERSION = 1
 SUFFIX = ".bsproj"
 # A project is a few kilobytes; anything far larger is not one (and must not be read whole).
 MAX_BYTES = 10 * 1024 * 1024
+# The top-level keys a project may have: anything else (a typo like "layerz") is refused by name,
+# never dropped, or the next Save would write the project without it.
+KEYS = ("format", "version", "input_shape", "layers", "training", "parameters", "parameter_arrays", "results")
+# No setting needs more digits (units, seeds, epochs); longer numbers are damage or mischief.
+MAX_DIGITS = 18
 
 
 @dataclass
 class ProjectData:
     document: Document
     parameters: str | None  # as written in the file: relative to the project's folder
+    # The arrays the parameters file was written with: a file that lacks one is damaged, not partial.
+    parameter_arrays: list | None = None
     results: Results | None = None  # what was measured on those parameters
 
 
-def dumps_project(doc, parameters=None, results=None):
+def dumps_project(doc, parameters=None, parameter_arrays=None, results=None):
     """The JSON text of a project: one line per layer, so a diff shows which layer changed."""
     layers = [json.dumps({"type": layer.kind, **layer.settings}) for layer in doc.layers]
     training = json.dumps(doc.training.to_dict(), indent=4)[:-1] + "  }"
@@ -49,15 +60,18 @@ def dumps_project(doc, parameters=None, results=None):
         f'  "input_shape": {json.dumps(list(doc.input_shape))},',
         '  "layers": [' + ("\n    " + ",\n    ".join(layers) + "\n  ]," if layers else "],"),
         f'  "training": {training},',
-        f'  "parameters": {json.dumps(parameters)}' + ("," if results is not None and parameters else ""),
-        *([f'  "results": {json.dumps(results.to_dict())}'] if results is not None and parameters else []),
+        f'  "parameters": {json.dumps(parameters)}' + (
+            f',\n  "parameter_arrays": {json.dumps(list(parameter_arrays))}'
+            if parameters is not None and parameter_arrays is not None else "") + (
+            f',\n  "results": {json.dumps(results.to_dict())}' if parameters is not None and results is not None
+            else ""),
         "}",
     ]) + "\n"
 
 
-def write_project(path, doc, parameters=None, results=None):
+def write_project(path, doc, parameters=None, parameter_arrays=None, results=None):
     """Write atomically: a crash mid-save never leaves a truncated project behind."""
-    text = dumps_project(doc, parameters, results)
+    text = dumps_project(doc, parameters, parameter_arrays, results)
     try:
         with atomic_write(path, "wb") as f:
             f.write(text.encode("utf-8"))
@@ -67,17 +81,30 @@ def write_project(path, doc, parameters=None, results=None):
 
 
 def read_project(path, new_uid):
-    """Read and check a project file; raises ProjectFileError saying what is wrong."""
+    """Read and check a project file; raises ProjectFileError saying what is wrong.
+
+    Only a regular file is read (a FIFO or a device would block or never end), and at most
+    ``MAX_BYTES`` of it.
+    """
     name = os.path.basename(os.fspath(path))
     try:
-        size = os.path.getsize(path)
-        if size > MAX_BYTES:
-            raise ProjectFileError(f"Cannot open {name}: it is {size // (1024 * 1024)} MB, far too large for "
-                                   f"a blockstudio project. Is it the right file?")
-        with open(path, "rb") as f:
-            raw = f.read()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise ProjectFileError(f"Cannot open {name}: {error.strerror or error}.") from error
+    try:
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ProjectFileError(f"Cannot open {name}: it is not a regular file (a folder, device or "
+                                       f"pipe), so not a blockstudio project.")
+            if info.st_size > MAX_BYTES:
+                raise ProjectFileError(f"Cannot open {name}: it is {info.st_size // (1024 * 1024)} MB, far too "
+                                       f"large for a blockstudio project. Is it the right file?")
+            raw = f.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise ProjectFileError(f"Cannot open {name}: {error.strerror or error}.") from error
+    if len(raw) > MAX_BYTES:
+        raise ProjectFileError(f"Cannot open {name}: it is far too large for a blockstudio project.")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -86,14 +113,64 @@ def read_project(path, new_uid):
     return parse_project(text, name, new_uid)
 
 
-def parse_project(text, name, new_uid):
-    """Check project JSON ``text``; ``new_uid()`` gives each layer its uid."""
+class _Refused(ValueError):
+    """Something in the JSON text a project never holds (raised from the parser's hooks)."""
+
+
+def _no_duplicates(pairs):
+    seen = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _Refused(f"the key {key!r} appears twice in one object (which one is meant?)")
+        seen.add(key)
+    return dict(pairs)
+
+
+def _bounded_int(text):
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _Refused(f"a number has {len(text.lstrip('-'))} digits (no setting needs more than {MAX_DIGITS})")
+    return int(text)
+
+
+def _no_constant(text):
+    raise _Refused(f"{text} is not a number a project can hold")
+
+
+def _load_json(text, name):
+    """``json.loads`` that refuses duplicate keys, huge integers, NaN/Infinity and deep nesting,
+    each as one ProjectFileError naming the file."""
     try:
-        data = json.loads(text)
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_bounded_int,
+                          parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         raise ProjectFileError(f"Cannot open {name}: it is not valid JSON (line {error.lineno}, column "
                                f"{error.colno}: {error.msg}). It may be damaged or not a blockstudio "
                                f"project.") from None
+    except _Refused as error:
+        raise ProjectFileError(f"Cannot open {name}: {error}. It may be damaged or not a blockstudio "
+                               f"project.") from None
+    except RecursionError:
+        raise ProjectFileError(f"Cannot open {name}: its JSON is nested far too deeply for a blockstudio "
+                               f"project. It may be damaged or not a project.") from None
+    except (ValueError, MemoryError, OverflowError) as error:
+        raise ProjectFileError(f"Cannot open {name}: {error or type(error).__name__}. It may be damaged or "
+                               f"not a blockstudio project.") from None
+
+
+def parse_project(text, name, new_uid):
+    """Check project JSON ``text``; ``new_uid()`` gives each layer its uid.
+
+    Every failure is one ProjectFileError naming the file, whatever the text holds.
+    """
+    try:
+        return _parse(text, name, new_uid)
+    except (RecursionError, MemoryError, OverflowError) as error:
+        raise ProjectFileError(f"Cannot open {name}: {type(error).__name__} while checking it ({error}). It may be "
+                               f"damaged or not a blockstudio project.") from None
+
+
+def _parse(text, name, new_uid):
+    data = _load_json(text, name)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = data.get("format") if isinstance(data, dict) else type(data).__name__
         raise ProjectFileError(f"Cannot open {name}: it is not a blockstudio project (its \"format\" should "
@@ -108,6 +185,11 @@ def parse_project(text, name, new_uid):
     def bad(where, what):
         return ProjectFileError(f"Cannot open {name}: {where}: {what}. Fix it in a text editor or "
                                 f"rebuild the network in blockstudio.")
+
+    unknown = [key for key in data if key not in KEYS]
+    if unknown:
+        raise bad(f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}",
+                  f"a project has only {', '.join(KEYS)}")
 
     try:
         input_shape = coerce_input_shape(data.get("input_shape", [64, 28, 28, 1]))
@@ -143,10 +225,19 @@ def parse_project(text, name, new_uid):
     parameters = data.get("parameters")
     if parameters is not None and (not isinstance(parameters, str) or not parameters):
         raise bad("\"parameters\"", f"should be a file name or null, found {parameters!r}")
+    arrays = data.get("parameter_arrays")
+    if arrays is not None and (parameters is None or not isinstance(arrays, list)
+                               or not all(isinstance(a, str) for a in arrays)):
+        raise bad("\"parameter_arrays\"", "should be the list of array names in the \"parameters\" file")
     results = None
     if data.get("results") is not None:
         try:
             results = Results.from_dict(data["results"], name)
         except ValueError as error:
             raise bad("\"results\"", str(error)) from None
-    return ProjectData(Document(layers, input_shape, training), parameters, results)
+    document = Document(layers, input_shape, training)
+    try:
+        check_network_size(document)  # before anything is built: sizes are plain numbers here
+    except NetworkTooLarge as error:
+        raise ProjectFileError(f"Cannot open {name}: {error}") from None
+    return ProjectData(document, parameters, arrays, results)

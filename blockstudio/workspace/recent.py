@@ -66,6 +66,9 @@ class RecentFiles:
         # Failing to remember recent files must never stop a save or an open.
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            from blockstudio.workspace.savepair import clean_stale_temp_files
+
+            clean_stale_temp_files(self.path.parent, self.path.name)  # left by a write that was killed
             with atomic_write(self.path, "wb") as f:
                 f.write(json.dumps({"recent": paths}, indent=2).encode("utf-8"))
         except OSError:

@@ -21,6 +21,7 @@ import traceback
 import numpy as np
 
 from blockstudio.workspace.results import Results, fingerprint
+from blockstudio.workspace.run_checks import check_final_parameters
 
 CHECKPOINT_EVERY = 50        # steps between copies of the parameters (divergence restore)
 STEP_EVENT_INTERVAL = 0.05   # seconds between "step" events; run_history still gets every step
@@ -178,6 +179,7 @@ class TrainingRun:
             self.traceback = traceback.format_exc()
             self.reason = "error"
             self.message = f"Training failed: {error or type(error).__name__}"
+        self.reason, self.message = check_final_parameters(self)  # the last update has no loss to check
         if self._on_finish is not None:
             try:
                 self._on_finish(self)
@@ -205,7 +207,7 @@ class TrainingRun:
         steps_per_epoch = len(train_data)
         history.steps_per_epoch, history.epochs = steps_per_epoch, s.epochs
         total_samples = s.epochs * len(train_set)
-        checkpoint = _Checkpoint()
+        checkpoint = self._checkpoint = _Checkpoint()
         clock = _Clock()
         done_samples, eval_seconds = 0, 0.0
 

@@ -16,12 +16,13 @@ import itertools
 import os
 
 from blockstudio.workspace import parameters as params_io
+from blockstudio.workspace import savepair
 from blockstudio.workspace.data import sample_batch
 from blockstudio.workspace.errors import LockedError, ProjectFileError
 from blockstudio.workspace.events import Events
 from blockstudio.workspace.history import (Document, History, InsertLayer, MoveLayer, RemoveLayer, SetInputShape,
                                            SetTraining, UpdateLayer)
-from blockstudio.workspace.project import SUFFIX, read_project, write_project
+from blockstudio.workspace.project import SUFFIX, read_project
 from blockstudio.workspace.recent import RecentFiles
 from blockstudio.workspace.shapes import NetworkState
 from blockstudio.workspace.spec import LayerSpec, coerce_input_shape, coerce_setting, coerce_settings
@@ -284,9 +285,10 @@ class Workspace(TrainingControl):
         data = read_project(path, self._new_uid)
         warnings, net, params_path = [], None, None
         if data.parameters is not None:
-            params_path = os.path.join(os.path.dirname(path), data.parameters)
-            try:
-                net = params_io.load_checked(data.document, params_path, allow_missing=True)
+            try:  # a stranger's project may name /dev/zero, a pipe or ../secret: checked first
+                params_path = savepair.parameters_file(path, data.parameters, data.document)
+                net = params_io.load_checked(data.document, params_path, allow_missing=True,
+                                             recorded=data.parameter_arrays)
             except (OSError, ValueError) as error:
                 warnings.append(f"The trained parameters were not loaded, the network starts untrained: {error}")
                 params_path = None
@@ -313,19 +315,14 @@ class Workspace(TrainingControl):
         path = os.path.abspath(os.fspath(path))
         if not os.path.splitext(path)[1]:
             path += SUFFIX
-        relative = None
+        write = None
         if self._params_origin is not None:
-            target = os.path.splitext(path)[0] + ".parameters.npz"
-            if self._params_dirty or path != self._path or self._parameters_path != target \
-                    or not os.path.isfile(target):
-                try:
-                    with self._step_lock:
-                        params_io.save(self.network, target, partial=True)
-                except OSError as error:
-                    raise ProjectFileError(f"Cannot save the parameters beside the project ({target}): "
-                                           f"{error.strerror or error}.") from error
-            self._parameters_path, relative = target, os.path.basename(target)
-        write_project(path, self._doc, relative, self._results if relative else None)
+            def write(target):
+                with self._step_lock:
+                    return params_io.save(self.network, target, partial=True)
+        # Parameters under a new name, then the project naming them, then the old file removed.
+        self._parameters_path = savepair.save_project(path, self._doc, write, previous=self._parameters_path,
+                                                      results=self._results)
         self._path = path
         self._history.mark_clean()
         self._params_dirty = False

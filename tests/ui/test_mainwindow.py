@@ -2,6 +2,7 @@
 damaged files, recent, example), asking before discarding changes, parameters and export."""
 
 import json
+import sys
 
 from .conftest import add_net1
 
@@ -134,6 +135,8 @@ def test_save_and_load_parameters_and_export(window, tmp_path):
     window.actions["export"].trigger()
     assert "autograd.record()" in script.read_text()
     assert "train.py" in window.statusBar().currentMessage()
+    title, message = dialogs.calls[-1][1:]
+    assert title == "Script exported" and sys.executable in message and "pip install" in message
 
 
 def test_toolbar_undo_keeps_a_short_label_while_the_menu_names_the_step(window):
@@ -143,3 +146,26 @@ def test_toolbar_undo_keeps_a_short_label_while_the_menu_names_the_step(window):
     # The toolbar shows iconText: fixed, so Pass one batch / Start do not move after each edit.
     assert actions["undo"].iconText() == "Undo" and actions["redo"].iconText() == "Redo"
     assert actions["undo"].toolTip() == "Undo Add Dense"
+
+
+def test_any_error_from_a_file_command_is_a_dialog(window, tmp_path, monkeypatch):
+    # Only ValueError and OSError used to reach a dialog; anything else vanished into a traceback.
+    ws, dialogs = window.workspace, window.dialogs
+    add_net1(ws)
+    faults = {"save": MemoryError(), "open": RecursionError("maximum recursion depth exceeded"),
+              "export_script": OverflowError("int too large"), "load_parameters": KeyError("0.weight")}
+    for name, error in faults.items():
+        def fail(*args, _error=error, **kwargs):
+            raise _error
+        monkeypatch.setattr(ws, name, fail)
+    dialogs.paths = [str(tmp_path / "a.bsproj")]
+    window.actions["save"].trigger()
+    assert dialogs.calls[-1][1:] == ("Cannot save project", "Not enough memory. (MemoryError)")
+    assert not window.open_path(str(tmp_path / "b.bsproj"), asked=True)
+    assert dialogs.calls[-1][1] == "Cannot open project" and "nested too deeply" in dialogs.calls[-1][2]
+    dialogs.paths = [str(tmp_path / "c.py")]
+    window.actions["export"].trigger()
+    assert dialogs.calls[-1][1] == "Cannot export the script" and "too large" in dialogs.calls[-1][2]
+    dialogs.paths = [str(tmp_path / "d.npz")]
+    window.actions["load_params"].trigger()
+    assert dialogs.calls[-1][1:] == ("Cannot load parameters", "Unexpected error: KeyError: '0.weight'")

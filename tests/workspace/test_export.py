@@ -40,7 +40,7 @@ def test_the_script_reads_like_the_tutorial(ws, tmp_path):
                  "gluon.data.vision.MNIST(root=args.data, train=True, transform=transform)",
                  'trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})',
                  "        with autograd.record():", "SEED = 42", "BATCH_SIZE = 64", "EPOCHS = 1",
-                 'OUTPUT = "mlp.parameters.npz"', "net.save_parameters(args.output)"]:
+                 'OUTPUT = "mlp-trained.npz"', "net.save_parameters(output_file)", "DATA_DIR = None"]:
         assert line in text
     assert max(len(line) for line in text.splitlines()) <= 110
     assert "blockstudio.workspace" not in text  # self-contained: only the engine
@@ -62,7 +62,7 @@ def test_every_layer_kind_and_setting_is_written():
     assert 'net.add(gluon.nn.Activation("softsign"))' in text
     assert "mx.init.Normal(sigma=0.02)" in text and "gluon.data.vision.FashionMNIST(" in text
     assert '"adam", {"learning_rate": 0.001, "wd": 0.0001}' in text
-    assert 'DATA_DIR = "/data/with \\"quotes\\""' in text
+    assert "DATA_DIR = None" in text and "quotes" not in text  # no path of this machine
     sgd = script_text(Document([], training=TrainingSettings(momentum=0.9, initializer="uniform")))
     assert '"sgd", {"learning_rate": 0.1, "momentum": 0.9}' in sgd and "mx.init.Uniform(scale=0.07)" in sgd
 
@@ -75,10 +75,10 @@ def test_the_script_trains_on_a_slice_and_saves(ws, tmp_path, datasets_dir):
     epochs = EPOCH_LINE.findall(out)
     assert [e[0] for e in epochs] == ["1", "2"]
     assert float(epochs[1][1]) < float(epochs[0][1])  # the loss falls
-    assert "Saved the parameters to mlp.parameters.npz" in out
-    assert sorted(load_arrays(tmp_path / "mlp.parameters.npz")) == ["0.bias", "0.weight", "1.bias", "1.weight",
+    assert "Saved the parameters to mlp-trained.npz" in out
+    assert sorted(load_arrays(tmp_path / "mlp-trained.npz")) == ["0.bias", "0.weight", "1.bias", "1.weight",
                                                                     "2.bias", "2.weight"]
-    ws.load_parameters(tmp_path / "mlp.parameters.npz")  # and the app takes them back
+    ws.load_parameters(tmp_path / "mlp-trained.npz")  # and the app takes them back
 
 
 def test_the_app_and_the_script_give_the_same_numbers_for_the_same_seed(ws, tmp_path, datasets_dir):
@@ -93,7 +93,8 @@ def test_the_app_and_the_script_give_the_same_numbers_for_the_same_seed(ws, tmp_
                  enumerate(zip(history.epoch_train_loss, history.epoch_train_acc, history.epoch_test_acc))]
     ws.save_parameters(tmp_path / "app.npz")
 
-    out = run_script(tmp_path / "same.py", "--limit", LIMIT, "--output", tmp_path / "script.npz", cwd=tmp_path)
+    out = run_script(tmp_path / "same.py", "--limit", LIMIT, "--output", tmp_path / "script.npz",
+                     "--data", datasets_dir, cwd=tmp_path)
     assert EPOCH_LINE.findall(out) == app_lines
     app, script = load_arrays(tmp_path / "app.npz"), load_arrays(tmp_path / "script.npz")
     assert sorted(app) == sorted(script)
@@ -131,13 +132,9 @@ def test_an_empty_network_still_exports_valid_python(ws, tmp_path):
     compile((tmp_path / "x.py").read_text(), "x.py", "exec")
 
 
-def test_the_script_names_the_checkout_data_folder_that_core_would_not_search(tmp_path, monkeypatch, datasets_dir):
-    from blockstudio.core.gluon.data.vision import locate
-    from blockstudio.workspace import data as data_module
-
-    monkeypatch.setattr(locate, "default_data_folder", lambda: str(tmp_path / "nothing"))
-    monkeypatch.setattr(data_module, "checkout_datasets_folder", lambda: datasets_dir)
-    text = script_text(Document([], training=TrainingSettings()))
-    assert f"DATA_DIR = {json.dumps(str(datasets_dir / 'mnist'))}" in text
-    monkeypatch.setattr(data_module, "checkout_datasets_folder", lambda: tmp_path / "none")
-    assert "DATA_DIR = None" in script_text(Document([], training=TrainingSettings()))
+def test_the_script_holds_no_path_of_this_machine(tmp_path, datasets_dir):
+    # It used to embed the data folder the app had found (or the project's): useless elsewhere.
+    training = TrainingSettings(data_dir=str(datasets_dir / "mnist"))
+    text = script_text(Document([], training=training), "p.bsproj", "p.py")
+    assert "DATA_DIR = None" in text
+    assert str(datasets_dir) not in text and str(tmp_path) not in text and "/work" not in text

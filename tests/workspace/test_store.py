@@ -158,7 +158,7 @@ def test_app_cli_and_script_agree_after_add_reorder_delete_undo_redo(ws, dataset
 
     assert cli.main(["train", str(project), "--limit", str(LIMIT), "-o", str(tmp_path / "cli.npz")]) == 0
     result = subprocess.run([sys.executable, str(tmp_path / "edited.py"), "--limit", str(LIMIT),
-                             "--output", str(tmp_path / "script.npz")], cwd=tmp_path, capture_output=True,
+                             "--data", str(datasets_dir / "mnist"), "--output", str(tmp_path / "script.npz")], cwd=tmp_path, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     app, via_cli, script = (load_arrays(tmp_path / n) for n in ("app.npz", "cli.npz", "script.npz"))

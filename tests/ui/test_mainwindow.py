@@ -4,6 +4,8 @@ damaged files, recent, example), asking before discarding changes, parameters an
 import json
 import sys
 
+import numpy as np
+
 from .conftest import add_net1
 
 
@@ -122,7 +124,12 @@ def test_save_and_load_parameters_and_export(window, tmp_path):
     params = tmp_path / "net.npz"
     dialogs.paths = [str(params)]
     window.actions["save_params"].trigger()
-    assert params.exists()
+    from blockstudio.core.serialization import load_arrays
+    saved = load_arrays(params)
+    live = [p.data().asnumpy() for p in ws.network.collect_params().values()]
+    assert len(saved) == len(live) == 6
+    assert all(np.array_equal(saved[f"{i // 2}.{'weight' if i % 2 == 0 else 'bias'}"], value)
+               for i, value in enumerate(live))
 
     ws.add_layer("Dense", units=5)  # no longer fits the file
     dialogs.paths = [str(params)]

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from blockstudio.workspace import ProjectFileError, Workspace
-from blockstudio.workspace.project import FORMAT, VERSION
+from blockstudio.workspace.project import FORMAT
 from blockstudio.workspace.recent import MAX_RECENT, RecentFiles
 from tests.workspace.conftest import add_net1
 
@@ -22,7 +22,7 @@ def test_round_trip_keeps_layers_settings_input_and_training(ws, tmp_path):
     path = tmp_path / "my net.bsproj"
     ws.save(path)
     data = json.loads(path.read_text())
-    assert data["format"] == FORMAT and data["version"] == VERSION
+    assert data["format"] == "blockstudio-project" and data["version"] == 1
     assert data["layers"][1] == {"type": "Dense", "units": 128, "activation": "relu", "use_bias": True,
                                  "in_units": 0, "flatten": True}
     assert data["parameters"] is None

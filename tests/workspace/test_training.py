@@ -11,6 +11,7 @@ import blockstudio.core as mx
 from blockstudio.core import autograd, gluon, nd
 from blockstudio.workspace import LockedError, TrainingError
 from blockstudio.workspace import training as training_module
+from blockstudio.core.serialization import load_arrays
 from blockstudio.workspace.data import transform
 from tests.workspace.conftest import add_net1
 
@@ -76,7 +77,7 @@ def test_a_run_trains_reports_and_leaves_a_trained_network(ws, net1):
     events = record(ws)
     ws.set_training_settings(epochs=2)
     ws.start_training(limit=LIMIT)
-    assert ws.training_state in ("running", "idle")
+    assert (events[0].kind, events[0].state) == ("state", "running")   # told before start returns
     assert ws.wait_training(timeout=60) and ws.training_state == "idle"
     history = ws.run_history
     assert len(history.step_losses) == 10 and history.steps_per_epoch == 5 and history.epochs == 2
@@ -223,7 +224,7 @@ def test_a_broken_listener_does_not_kill_the_run(ws, net1, capsys):
     assert "view bug" in capsys.readouterr().err
 
 
-def test_saving_parameters_during_a_run_sees_whole_steps(ws, net1, every_step, tmp_path):
+def test_saving_parameters_during_a_run_sees_whole_steps(ws, net1, every_step, tmp_path, datasets_dir):
     saved = []
 
     def save_at_step(event):
@@ -233,7 +234,12 @@ def test_saving_parameters_during_a_run_sees_whole_steps(ws, net1, every_step, t
 
     ws.events.training.connect(save_at_step)
     run(ws, limit=LIMIT)
-    assert saved and (tmp_path / "mid.npz").exists()
+    # The save ran on the worker between steps 2 and 3: exactly the values after two whole steps.
+    expected = reference_parameters(datasets_dir, 2, ws.training_settings)
+    saved_arrays = load_arrays(tmp_path / "mid.npz")
+    assert saved and len(saved_arrays) == len(expected) == 6
+    for (key, value), name in zip(sorted(saved_arrays.items()), sorted(expected)):
+        assert np.array_equal(value, expected[name]), (key, name)
 
 
 def test_the_shipped_example_trains_one_full_epoch_to_the_tutorials_accuracy(ws, datasets_dir):
@@ -245,12 +251,10 @@ def test_the_shipped_example_trains_one_full_epoch_to_the_tutorials_accuracy(ws,
     settings = ws.training_settings
     assert (settings.initializer, settings.init_magnitude, settings.optimizer, settings.learning_rate,
             settings.batch_size, settings.epochs) == ("xavier", 2.24, "sgd", 0.1, 64, 1)
-    started = time.perf_counter()
-    finished = run(ws)
+    finished = run(ws)  # how fast: bench/bench_app.py measures a whole epoch against the bare loop
     assert finished.reason == "completed"
     assert ws.run_history.steps_per_epoch == 938
     assert ws.run_history.epoch_test_acc[0] > 0.92
-    assert time.perf_counter() - started < 15
 
 
 def test_unreadable_data_ends_the_run_with_the_reason(ws, tmp_path):

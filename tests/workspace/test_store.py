@@ -227,3 +227,23 @@ def test_every_kind_is_one_declaration_every_part_reads(kind):
     code = declared.code(settings)
     from blockstudio.core import gluon  # noqa: F401 - the name the exported code uses
     assert type(eval(code)).__name__ == type(block).__name__
+
+
+def test_per_layer_work_is_linear_in_the_number_of_layers(ws, monkeypatch):
+    # 5000 layers froze the window: each card's info walked the whole chain (and the core
+    # copied its children per index). Now one action walks the chain a fixed number of times.
+    from blockstudio.workspace import shapes
+
+    with ws.batch():
+        for _ in range(120):
+            ws.add_layer("Activation")
+    walks = []
+    original = shapes.static_chain
+    monkeypatch.setattr(shapes, "static_chain", lambda doc: walks.append(1) or original(doc))
+    infos = ws.layer_infos()
+    assert len(infos) == 120 and len(walks) == 1
+    walks.clear()
+    ws.add_layer("Dense", units=10)
+    ws.layer_infos()
+    ws.shapes_resolved
+    assert len(walks) <= 3

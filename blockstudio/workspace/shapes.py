@@ -180,7 +180,7 @@ class NetworkState:
                         param.set_data(initial[index][number])
                     else:
                         param.initialize(None, None, init)
-            else:
+            elif params:
                 # Deferred until a batch flows, as in the tutorial; a part whose shape is known
                 # (a bias) is made now, apart from the shared generator, and replaced by its
                 # fresh value with the rest of the layer.

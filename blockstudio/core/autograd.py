@@ -5,22 +5,11 @@ leaves on its output a node: the input arrays and a closure that maps the output
 to the inputs' gradients. ``backward`` walks those nodes in reverse topological order.
 """
 
-import itertools
-import threading
 from heapq import heappop, heappush
 
 import numpy as np
 
-class _State(threading.local):
-    # Class attributes are the defaults each new thread starts from.
-    recording = False
-    training = False
-
-
-_state = _State()
-
-# Creation order of recorded arrays; backward visits them newest first.
-_sequence = itertools.count(1)
+from .graph import _sequence, _state  # noqa: F401  (kept importable from here)
 
 
 def is_recording():

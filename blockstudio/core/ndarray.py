@@ -4,13 +4,16 @@ import numbers
 
 import numpy as np
 
+from . import autograd as _autograd
+from . import ops as _ops
 from .base import shape_str
 from .context import Context, cpu
+from .graph import ArrayBase, _as_nd, set_array_class  # noqa: F401  (_as_nd: kept importable)
 
 _CPU = cpu()
 
 
-class NDArray:
+class NDArray(ArrayBase):
     """An n-dimensional array, float32 by default, as in MXNet.
 
     >>> x = nd.array([[1, 2], [3, 4]])
@@ -21,18 +24,9 @@ class NDArray:
     >>> x.grad        # 2 * x
     """
 
-    __slots__ = ("_data", "_grad", "_grad_req", "_node", "_seq", "_fresh", "__weakref__")
+    __slots__ = ()  # the storage is ArrayBase's (graph.py)
     # numpy defers to our reflected operators: np_array + NDArray gives an NDArray.
     __array_ufunc__ = None
-
-    def __init__(self, data):
-        # Internal fast path: wraps ``data`` (a numpy array) without copying.
-        self._data = data
-        self._grad = None
-        self._grad_req = "null"
-        self._node = None
-        self._seq = 0
-        self._fresh = False
 
     # ----- properties ---------------------------------------------------------
     @property
@@ -86,8 +80,7 @@ class NDArray:
         dtype = np.dtype(dtype)
         if not copy and dtype == self._data.dtype:
             return self
-        from . import ops
-        return ops.cast(self, dtype)
+        return _ops.cast(self, dtype)
 
     def as_in_context(self, context):
         Context(context).check_available()
@@ -96,8 +89,7 @@ class NDArray:
     copyto_context = as_in_context
 
     def copy(self):
-        from . import ops
-        return ops.copy(self)
+        return _ops.copy(self)
 
     def copyto(self, other):
         if isinstance(other, NDArray):
@@ -339,13 +331,6 @@ class NDArray:
         return NDArray(np.ones_like(self._data))
 
 
-def _as_nd(value, dtype=None):
-    """Wrap numbers and numpy arrays as NDArray constants."""
-    if isinstance(value, NDArray):
-        return value
-    return NDArray(np.asarray(value, dtype=dtype))
-
-
 def array(source_array, ctx=None, dtype=None):
     """Create an array from any array-like, copying it. float32 unless ``dtype`` says otherwise.
 
@@ -401,5 +386,4 @@ def waitall():
     """All computation is synchronous here; kept for Gluon code that calls it."""
 
 
-from . import ops as _ops  # noqa: E402  (ops needs NDArray defined first)
-from . import autograd as _autograd  # noqa: E402
+set_array_class(NDArray)

@@ -8,46 +8,18 @@ to a tuple of input gradients (None where an input gets none).
 
 import numpy as np
 
-from .autograd import _sequence, _state
-from .ndarray import NDArray, _as_nd
-
-
-def _needs(array):
-    return array._node is not None or array._grad is not None
-
-
-def _result(data, parents, backward):
-    if type(data) is not np.ndarray:  # numpy gives scalars for 0-d results; keep arrays
-        data = np.asarray(data)
-    out = NDArray(data)
-    if _state.recording:
-        for p in parents:
-            if p._node is not None or p._grad is not None:
-                out._node = (parents, backward)
-                out._seq = next(_sequence)
-                break
-    return out
-
-
-def _unbroadcast(grad, shape):
-    """Sum a gradient over the axes along which its input was broadcast."""
-    if grad.shape == shape:
-        return grad
-    extra = grad.ndim - len(shape)
-    if extra > 0:
-        grad = grad.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, d in enumerate(shape) if d == 1 and grad.shape[i] != 1)
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    return grad.reshape(shape)
+from .graph import ArrayBase, _as_nd, _needs, _result, _unbroadcast, wrap
+from .nn_ops import (dot, batch_dot, softmax, log_softmax, pick,  # noqa: F401
+                     FullyConnected, Activation, Dropout, softmax_cross_entropy,
+                     relu, sigmoid, tanh, softrelu, softsign, _sigmoid)
 
 
 def _operands(a, b):
     """Both sides as NDArray; plain numbers take the array side's dtype (as numpy does)."""
-    if not isinstance(a, NDArray):
-        a = NDArray(np.asarray(a, dtype=b._data.dtype))
-    if not isinstance(b, NDArray):
-        b = NDArray(np.asarray(b, dtype=a._data.dtype))
+    if not isinstance(a, ArrayBase):
+        a = wrap(np.asarray(a, dtype=b._data.dtype))
+    if not isinstance(b, ArrayBase):
+        b = wrap(np.asarray(b, dtype=a._data.dtype))
     return a, b
 
 
@@ -117,7 +89,7 @@ def minimum(lhs, rhs):
 
 def compare(ufunc, lhs, rhs):
     a, b = _operands(lhs, rhs)
-    return NDArray(ufunc(a._data, b._data).astype(a._data.dtype))
+    return wrap(ufunc(a._data, b._data).astype(a._data.dtype))
 
 
 # ----- elementwise unary -----------------------------------------------------------------
@@ -149,39 +121,6 @@ def square(a):
 def abs(a):
     x = a._data
     return _result(np.abs(x), (a,), lambda g: (g * np.sign(x),))
-
-
-def relu(a):
-    out = np.maximum(a._data, 0)
-    return _result(out, (a,), lambda g: (g * (out > 0),))
-
-
-def sigmoid(a):
-    out = _sigmoid(a._data)
-    return _result(out, (a,), lambda g: (g * out * (1 - out),))
-
-
-def _sigmoid(x):
-    # exp of a negative number only, so large |x| neither overflows nor warns.
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
-
-
-def tanh(a):
-    out = np.tanh(a._data)
-    return _result(out, (a,), lambda g: (g * (1 - out * out),))
-
-
-def softrelu(a):
-    x = a._data
-    out = np.logaddexp(0, x).astype(x.dtype, copy=False)
-    return _result(out, (a,), lambda g: (g * _sigmoid(x),))
-
-
-def softsign(a):
-    x = a._data
-    denom = 1 + np.abs(x)
-    return _result(x / denom, (a,), lambda g: (g / (denom * denom),))
 
 
 def clip(a, a_min, a_max):
@@ -252,10 +191,10 @@ def squeeze(a, axis=None):
 
 
 def getitem(a, key):
-    if isinstance(key, NDArray):
+    if isinstance(key, ArrayBase):
         key = key._data.astype(np.int64)
     elif isinstance(key, tuple):
-        key = tuple(k._data.astype(np.int64) if isinstance(k, NDArray) else k for k in key)
+        key = tuple(k._data.astype(np.int64) if isinstance(k, ArrayBase) else k for k in key)
     src = a._data
 
     def backward(g):
@@ -357,12 +296,12 @@ def min(a, axis=None, keepdims=False, exclude=False):
 def argmax(a, axis=None, keepdims=False):
     # MXNet returns indices as floats of the input's dtype; no gradient flows.
     out = np.argmax(a._data, axis=axis, keepdims=keepdims)
-    return NDArray(np.asarray(out).astype(a._data.dtype))
+    return wrap(np.asarray(out).astype(a._data.dtype))
 
 
 def argmin(a, axis=None, keepdims=False):
     out = np.argmin(a._data, axis=axis, keepdims=keepdims)
-    return NDArray(np.asarray(out).astype(a._data.dtype))
+    return wrap(np.asarray(out).astype(a._data.dtype))
 
 
 def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32"):
@@ -371,9 +310,4 @@ def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32"):
     valid = (idx >= 0) & (idx < depth)
     np.put_along_axis(out, np.where(valid, idx, 0)[..., None],
                       np.where(valid, on_value, off_value)[..., None].astype(dtype), axis=-1)
-    return NDArray(out)
-
-
-from .nn_ops import (dot, batch_dot, softmax, log_softmax, pick,  # noqa: E402,F401
-                     FullyConnected, Activation, Dropout, softmax_cross_entropy)
-
+    return wrap(out)

@@ -21,6 +21,19 @@ class Sequential(Block):
 
     def __init__(self, prefix=None, params=None):
         super().__init__(prefix=prefix, params=params)
+        # The children in order, kept beside the dict: indexing one layer must not copy
+        # them all (that made touching every layer of a 5000-layer net quadratic).
+        self._layers = []
+
+    def register_child(self, block, name=None):
+        if name is None:
+            name = str(len(self._children))
+        previous = self._children.get(name)
+        super().register_child(block, name)
+        if previous is None:
+            self._layers.append(block)
+        else:
+            self._layers[self._layers.index(previous)] = block
 
     def add(self, *blocks):
         for block in blocks:
@@ -29,7 +42,7 @@ class Sequential(Block):
             self.register_child(block)
 
     def forward(self, x):
-        for block in self._children.values():
+        for block in self._layers:
             x = block(x)
         return x
 
@@ -39,7 +52,7 @@ class Sequential(Block):
         return "%s(\n%s\n)" % (self.__class__.__name__, "\n".join(lines))
 
     def __getitem__(self, key):
-        layers = list(self._children.values())[key]
+        layers = self._layers[key]
         if isinstance(layers, list):
             net = type(self)(prefix=self._prefix)
             with net.name_scope():

@@ -14,7 +14,10 @@ from .graph import _as_nd, _needs, _result, _sequence, _state
 
 def relu(a):
     out = np.maximum(a._data, 0)
-    return _result(out, (a,), lambda g: (g * (out > 0),))
+    # sign(out) is 1 above zero, 0 at or below, and NaN at NaN: MXNet's gradient passes NaN.
+    # (The fused Dense+relu keeps the cheaper mask; a NaN there reaches the loss, so the
+    # upstream gradient is NaN already.)
+    return _result(out, (a,), lambda g: (g * np.sign(out),))
 
 
 def sigmoid(a):

@@ -50,9 +50,20 @@ def multiply(lhs, rhs):
 def divide(lhs, rhs):
     a, b = _operands(lhs, rhs)
     x, y = a._data, b._data
+    if x.dtype.kind in "iu" and y.dtype.kind in "iu":
+        return _result(_int_divide(x, y), (a, b), lambda g: (None, None))
     return _result(x / y, (a, b),
                    lambda g: (_unbroadcast(g / y, x.shape) if _needs(a) else None,
                               _unbroadcast(-g * x / (y * y), y.shape) if _needs(b) else None))
+
+
+def _int_divide(x, y):
+    """Integer arrays divide into their own dtype, truncating toward zero, as MXNet does."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.floor_divide(x, y)
+        if x.dtype.kind == "i" or y.dtype.kind == "i":
+            q += ((np.remainder(x, y) != 0) & ((x < 0) != (y < 0))).astype(q.dtype)
+    return q.astype(np.result_type(x, y), copy=False)
 
 
 def power(base, exponent):
@@ -140,54 +151,97 @@ def copy(a):
 
 # ----- shape ---------------------------------------------------------------------------
 
-def _mx_shape(src, shape):
-    """MXNet's reshape codes: 0 copies the input dimension, -1 infers one, -2 copies the rest."""
-    out = []
-    i = 0
-    for d in shape:
-        d = int(d)
+def _mx_shape(src, shape, reverse=False):
+    """MXNet's reshape codes: 0 copies an input dimension, -1 infers one, -2 copies the rest,
+    -3 merges two input dimensions, -4 splits one into the next two values (one may be -1).
+    With ``reverse`` the codes are read from the right."""
+    src, shape = tuple(src), [int(d) for d in shape]
+    if reverse:
+        src, shape = src[::-1], shape[::-1]
+    out, infer, i, k = [], None, 0, 0
+    while k < len(shape):
+        d = shape[k]
         if d == 0:
             out.append(src[i])
+            i += 1
+        elif d == -1:
+            if infer is not None:
+                raise ValueError("reshape: only one dimension can be -1, got %s" % (shape,))
+            infer = len(out)
+            out.append(1)
             i += 1
         elif d == -2:
             out.extend(src[i:])
             i = len(src)
+        elif d == -3:
+            out.append(src[i] * src[i + 1])
+            i += 2
+        elif d == -4:
+            whole, d1, d2 = src[i], shape[k + 1], shape[k + 2]
+            if reverse:
+                d1, d2 = d2, d1
+            if d1 == -1:
+                d1 = whole // d2
+            if d2 == -1:
+                d2 = whole // d1
+            pair = [d1, d2] if not reverse else [d2, d1]
+            out.extend(pair)
+            i += 1
+            k += 2
         else:
             out.append(d)
             i += 1
-    return tuple(out)
+        k += 1
+    if infer is not None:
+        known = int(np.prod([d for j, d in enumerate(out) if j != infer]))
+        out[infer] = int(np.prod(src)) // known if known else 0
+    return tuple(out[::-1]) if reverse else tuple(out)
 
 
-def reshape(a, shape):
+def _reshaped(a, shape, reverse):
     src = a.shape
     try:
-        data = a._data.reshape(_mx_shape(src, shape))
-    except ValueError:
-        raise ValueError("cannot reshape an array of shape %s (%d elements) into %s"
-                         % (src, a.size, tuple(shape))) from None
-    return _result(data, (a,), lambda g: (g.reshape(src),))
+        return a._data.reshape(_mx_shape(src, shape, reverse))
+    except (ValueError, IndexError) as exc:
+        raise ValueError("cannot reshape an array of shape %s (%d elements) into %s: %s"
+                         % (src, a.size, tuple(shape), exc)) from None
 
+
+def reshape(a, shape, reverse=False):
+    """``nd.reshape``: a new array (the ``NDArray.reshape`` method gives a view)."""
+    src = a.shape
+    return _result(_reshaped(a, shape, reverse).copy(), (a,), lambda g: (g.reshape(src),))
+
+
+def reshape_view(a, shape, reverse=False):
+    """The ``NDArray.reshape`` method: shares memory with ``a`` where numpy can."""
+    src = a.shape
+    return _result(_reshaped(a, shape, reverse), (a,), lambda g: (g.reshape(src),))
+
+
+# Like MXNet, these make new arrays: writing the source later does not change the result.
+# The methods' ``inplace=True`` gives a view (see ndarray.py).
 
 def flatten(a):
     src = a.shape
     n = src[0] if src else 1
-    return _result(a._data.reshape(n, -1), (a,), lambda g: (g.reshape(src),))
+    return _result(a._data.reshape(n, -1).copy(), (a,), lambda g: (g.reshape(src),))
 
 
 def transpose(a, axes=None):
     inverse = None if axes is None else np.argsort(axes)
-    return _result(np.transpose(a._data, axes), (a,),
+    return _result(np.transpose(a._data, axes).copy(), (a,),
                    lambda g: (np.transpose(g, inverse),))
 
 
 def expand_dims(a, axis):
     src = a.shape
-    return _result(np.expand_dims(a._data, axis), (a,), lambda g: (g.reshape(src),))
+    return _result(np.expand_dims(a._data, axis).copy(), (a,), lambda g: (g.reshape(src),))
 
 
 def squeeze(a, axis=None):
     src = a.shape
-    return _result(np.squeeze(a._data, axis), (a,), lambda g: (g.reshape(src),))
+    return _result(np.squeeze(a._data, axis).copy(), (a,), lambda g: (g.reshape(src),))
 
 
 def getitem(a, key):
@@ -252,10 +306,16 @@ def _reduced(out, ndim, axes, keepdims):
     return np.asarray(out)
 
 
+def _accumulator(dtype):
+    """float16 sums accumulate in float32, as MXNet's do (then round back once)."""
+    return np.float32 if dtype == np.float16 else None
+
+
 def sum(a, axis=None, keepdims=False, exclude=False):
     x = a._data
     axes = _axes(x.ndim, axis, exclude)
-    out = _reduced(x.sum(axis=axes, keepdims=keepdims), x.ndim, axes, keepdims)
+    out = x.sum(axis=axes, keepdims=keepdims, dtype=_accumulator(x.dtype))
+    out = _reduced(out.astype(x.dtype, copy=False), x.ndim, axes, keepdims)
     return _result(out, (a,),
                    lambda g: (np.broadcast_to(_restore(g, x.shape, axes, keepdims), x.shape),))
 
@@ -264,7 +324,8 @@ def mean(a, axis=None, keepdims=False, exclude=False):
     x = a._data
     axes = _axes(x.ndim, axis, exclude)
     count = int(np.prod([x.shape[i] for i in axes])) if axes else 1
-    out = _reduced(x.mean(axis=axes, keepdims=keepdims), x.ndim, axes, keepdims)
+    out = x.mean(axis=axes, keepdims=keepdims, dtype=_accumulator(x.dtype))
+    out = _reduced(out.astype(x.dtype, copy=False), x.ndim, axes, keepdims)
     return _result(out, (a,),
                    lambda g: (np.broadcast_to(_restore(g, x.shape, axes, keepdims) / count,
                                               x.shape),))

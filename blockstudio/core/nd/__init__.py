@@ -13,7 +13,10 @@ from ..ops import (add, subtract, multiply, divide, power, maximum, minimum,  # 
                    squeeze, concat, stack, sum, mean, max, min, argmax, argmin, one_hot)
 from ..nn_ops import (dot, batch_dot, softmax, log_softmax, pick,  # noqa: F401
                       FullyConnected, Activation, Dropout, softmax_cross_entropy)
+from ..select_ops import (slice, slice_axis, take, split, where, topk,  # noqa: F401,A004
+                          broadcast_to, norm, round, eye)
 from . import random  # noqa: F401
+from .random import uniform, normal  # noqa: F401  (MXNet's top-level aliases)
 
 Flatten = flatten
 Reshape = reshape

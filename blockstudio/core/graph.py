@@ -2,7 +2,7 @@
 the array's storage and ``_result``, which wraps an op's output and remembers its backward.
 
 This module imports nothing else from the engine, so ``ndarray``, ``ops``, ``nn_ops`` and
-``autograd`` all import it and none of them imports another to reach these pieces.
+``tape`` all import it and none of them imports another to reach these pieces.
 
 ``ArrayBase`` is the storage of an ``NDArray`` (data, gradient buffer, node); the user-facing
 class with its operators subclasses it in ``ndarray.py`` and registers itself here with
@@ -66,16 +66,21 @@ def _needs(array):
     return array._node is not None or array._grad is not None
 
 
-def _result(data, parents, backward):
+def _result(data, parents, backward, graph_backward=None):
     """Wrap an op's output; while recording, and if an input wants a gradient, keep
-    ``backward`` (output gradient -> tuple of input gradients) on it."""
+    ``backward`` (output gradient -> tuple of input gradients, numpy) on it.
+
+    ``graph_backward``, when given, is the same map written with array ops (arrays in,
+    arrays out), so that ``autograd.grad(..., create_graph=True)`` can record it.
+    """
     if type(data) is not np.ndarray:  # numpy gives scalars for 0-d results; keep arrays
         data = np.asarray(data)
     out = Array(data)
     if _state.recording:
         for p in parents:
             if p._node is not None or p._grad is not None:
-                out._node = (parents, backward)
+                out._node = ((parents, backward) if graph_backward is None
+                             else (parents, backward, graph_backward))
                 out._seq = next(_sequence)
                 break
     return out
@@ -92,6 +97,16 @@ def _unbroadcast(grad, shape):
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     return grad.reshape(shape)
+
+
+def _unbroadcast_nd(grad, shape):
+    """``_unbroadcast`` with recorded array ops, for gradients that are differentiated again."""
+    if grad.shape == tuple(shape):
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(extra + i for i, d in enumerate(shape)
+                                       if d == 1 and grad.shape[extra + i] != 1)
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 
 def _as_nd(value, dtype=None):

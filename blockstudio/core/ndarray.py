@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from . import autograd as _autograd
+from . import tape as _tape
 from . import ops as _ops
 from . import select_ops as _select
 from .base import MXNetError, shape_str
@@ -133,7 +133,7 @@ class NDArray(ArrayBase):
 
     def backward(self, out_grad=None, retain_graph=False, train_mode=True):
         """Compute the gradient of this array with respect to the attached leaves."""
-        _autograd.backward([self], [out_grad], retain_graph=retain_graph, train_mode=train_mode)
+        _tape.backward([self], [out_grad], retain_graph=retain_graph, train_mode=train_mode)
 
     # ----- printing -----------------------------------------------------------
     def __repr__(self):
@@ -348,6 +348,12 @@ class NDArray(ArrayBase):
 
     def sqrt(self):
         return _ops.sqrt(self)
+
+    def sin(self):
+        return _ops.sin(self)
+
+    def cos(self):
+        return _ops.cos(self)
 
     def square(self):
         return _ops.square(self)

@@ -17,12 +17,17 @@ def relu(a):
     # sign(out) is 1 above zero, 0 at or below, and NaN at NaN: MXNet's gradient passes NaN.
     # (The fused Dense+relu keeps the cheaper mask; a NaN there reaches the loss, so the
     # upstream gradient is NaN already.)
-    return _result(out, (a,), lambda g: (g * np.sign(out),))
+    return _result(out, (a,), lambda g: (g * np.sign(out),),
+                   lambda g: (g * _graph.Array(np.sign(out)),))
 
 
 def sigmoid(a):
     out = _sigmoid(a._data)
-    return _result(out, (a,), lambda g: (g * out * (1 - out),))
+
+    def graph_backward(g):
+        y = sigmoid(a)
+        return (g * y * (1 - y),)
+    return _result(out, (a,), lambda g: (g * out * (1 - out),), graph_backward)
 
 
 def _sigmoid(x):
@@ -33,7 +38,11 @@ def _sigmoid(x):
 
 def tanh(a):
     out = np.tanh(a._data)
-    return _result(out, (a,), lambda g: (g * (1 - out * out),))
+
+    def graph_backward(g):
+        y = tanh(a)
+        return (g * (1 - y * y),)
+    return _result(out, (a,), lambda g: (g * (1 - out * out),), graph_backward)
 
 
 def softrelu(a):
@@ -78,7 +87,18 @@ def dot(lhs, rhs, transpose_a=False, transpose_b=False):
             gb = (x2.T @ g2).reshape(yt.shape)
             gb = gb.T if transpose_b else gb
         return ga, gb
-    return _result(np.asarray(out), (a, b), backward)
+
+    def graph_backward(g):
+        if x.ndim != 2 or y.ndim != 2:
+            raise ValueError("create_graph: dot is differentiable twice for 2-d inputs only")
+        ga = dot(g, b, False, not transpose_b) if _needs(a) else None
+        gb = dot(a, g, not transpose_a, False) if _needs(b) else None
+        if ga is not None and transpose_a:
+            ga = dot(b, g, transpose_b, True)
+        if gb is not None and transpose_b:
+            gb = dot(g, a, True, transpose_a)
+        return ga, gb
+    return _result(np.asarray(out), (a, b), backward, graph_backward)
 
 
 def batch_dot(lhs, rhs, transpose_a=False, transpose_b=False):

@@ -8,7 +8,7 @@ to a tuple of input gradients (None where an input gets none).
 
 import numpy as np
 
-from .graph import ArrayBase, _as_nd, _needs, _result, _unbroadcast, wrap
+from .graph import ArrayBase, _as_nd, _needs, _result, _unbroadcast, _unbroadcast_nd, wrap
 from .nn_ops import (dot, batch_dot, softmax, log_softmax, pick,  # noqa: F401
                      FullyConnected, Activation, Dropout, softmax_cross_entropy,
                      relu, sigmoid, tanh, softrelu, softsign, _sigmoid)
@@ -29,14 +29,16 @@ def add(lhs, rhs):
     a, b = _operands(lhs, rhs)
     sa, sb = a.shape, b.shape
     return _result(a._data + b._data, (a, b),
-                   lambda g: (_unbroadcast(g, sa), _unbroadcast(g, sb)))
+                   lambda g: (_unbroadcast(g, sa), _unbroadcast(g, sb)),
+                   lambda g: (_unbroadcast_nd(g, sa), _unbroadcast_nd(g, sb)))
 
 
 def subtract(lhs, rhs):
     a, b = _operands(lhs, rhs)
     sa, sb = a.shape, b.shape
     return _result(a._data - b._data, (a, b),
-                   lambda g: (_unbroadcast(g, sa), _unbroadcast(-g, sb)))
+                   lambda g: (_unbroadcast(g, sa), _unbroadcast(-g, sb)),
+                   lambda g: (_unbroadcast_nd(g, sa), _unbroadcast_nd(-g, sb)))
 
 
 def multiply(lhs, rhs):
@@ -44,7 +46,9 @@ def multiply(lhs, rhs):
     x, y = a._data, b._data
     return _result(x * y, (a, b),
                    lambda g: (_unbroadcast(g * y, x.shape) if _needs(a) else None,
-                              _unbroadcast(g * x, y.shape) if _needs(b) else None))
+                              _unbroadcast(g * x, y.shape) if _needs(b) else None),
+                   lambda g: (_unbroadcast_nd(g * b, x.shape) if _needs(a) else None,
+                              _unbroadcast_nd(g * a, y.shape) if _needs(b) else None))
 
 
 def divide(lhs, rhs):
@@ -54,7 +58,9 @@ def divide(lhs, rhs):
         return _result(_int_divide(x, y), (a, b), lambda g: (None, None))
     return _result(x / y, (a, b),
                    lambda g: (_unbroadcast(g / y, x.shape) if _needs(a) else None,
-                              _unbroadcast(-g * x / (y * y), y.shape) if _needs(b) else None))
+                              _unbroadcast(-g * x / (y * y), y.shape) if _needs(b) else None),
+                   lambda g: (_unbroadcast_nd(g / b, x.shape) if _needs(a) else None,
+                              _unbroadcast_nd(-g * a / (b * b), y.shape) if _needs(b) else None))
 
 
 def _int_divide(x, y):
@@ -79,7 +85,16 @@ def power(base, exponent):
                 gb = _unbroadcast(np.where(x > 0, g * out * np.log(np.where(x > 0, x, 1)), 0),
                                   y.shape)
         return ga, gb
-    return _result(out, (a, b), backward)
+
+    def graph_backward(g):
+        ga = _unbroadcast_nd(g * b * a ** (b - 1), x.shape) if _needs(a) else None
+        gb = None
+        if _needs(b):
+            if (x <= 0).any():
+                raise ValueError("create_graph: the exponent's gradient needs a positive base")
+            gb = _unbroadcast_nd(g * a ** b * log(a), y.shape)
+        return ga, gb
+    return _result(out, (a, b), backward, graph_backward)
 
 
 def maximum(lhs, rhs):
@@ -106,27 +121,37 @@ def compare(ufunc, lhs, rhs):
 # ----- elementwise unary -----------------------------------------------------------------
 
 def negative(a):
-    return _result(-a._data, (a,), lambda g: (-g,))
+    return _result(-a._data, (a,), lambda g: (-g,), lambda g: (-g,))
 
 
 def exp(a):
     out = np.exp(a._data)
-    return _result(out, (a,), lambda g: (g * out,))
+    return _result(out, (a,), lambda g: (g * out,), lambda g: (g * exp(a),))
 
 
 def log(a):
     x = a._data
-    return _result(np.log(x), (a,), lambda g: (g / x,))
+    return _result(np.log(x), (a,), lambda g: (g / x,), lambda g: (g / a,))
+
+
+def sin(a):
+    x = a._data
+    return _result(np.sin(x), (a,), lambda g: (g * np.cos(x),), lambda g: (g * cos(a),))
+
+
+def cos(a):
+    x = a._data
+    return _result(np.cos(x), (a,), lambda g: (-g * np.sin(x),), lambda g: (-g * sin(a),))
 
 
 def sqrt(a):
     out = np.sqrt(a._data)
-    return _result(out, (a,), lambda g: (g / (2 * out),))
+    return _result(out, (a,), lambda g: (g / (2 * out),), lambda g: (g / (2 * sqrt(a)),))
 
 
 def square(a):
     x = a._data
-    return _result(x * x, (a,), lambda g: (2 * g * x,))
+    return _result(x * x, (a,), lambda g: (2 * g * x,), lambda g: (2 * g * a,))
 
 
 def abs(a):
@@ -146,7 +171,7 @@ def cast(a, dtype):
 
 
 def copy(a):
-    return _result(a._data.copy(), (a,), lambda g: (g,))
+    return _result(a._data.copy(), (a,), lambda g: (g,), lambda g: (g,))
 
 
 # ----- shape ---------------------------------------------------------------------------
@@ -210,13 +235,15 @@ def _reshaped(a, shape, reverse):
 def reshape(a, shape, reverse=False):
     """``nd.reshape``: a new array (the ``NDArray.reshape`` method gives a view)."""
     src = a.shape
-    return _result(_reshaped(a, shape, reverse).copy(), (a,), lambda g: (g.reshape(src),))
+    return _result(_reshaped(a, shape, reverse).copy(), (a,), lambda g: (g.reshape(src),),
+                   lambda g: (g.reshape(src),))
 
 
 def reshape_view(a, shape, reverse=False):
     """The ``NDArray.reshape`` method: shares memory with ``a`` where numpy can."""
     src = a.shape
-    return _result(_reshaped(a, shape, reverse), (a,), lambda g: (g.reshape(src),))
+    return _result(_reshaped(a, shape, reverse), (a,), lambda g: (g.reshape(src),),
+                   lambda g: (g.reshape(src),))
 
 
 # Like MXNet, these make new arrays: writing the source later does not change the result.
@@ -231,7 +258,8 @@ def flatten(a):
 def transpose(a, axes=None):
     inverse = None if axes is None else np.argsort(axes)
     return _result(np.transpose(a._data, axes).copy(), (a,),
-                   lambda g: (np.transpose(g, inverse),))
+                   lambda g: (np.transpose(g, inverse),),
+                   lambda g: (transpose(g, None if inverse is None else tuple(inverse)),))
 
 
 def expand_dims(a, axis):
@@ -258,7 +286,15 @@ def getitem(a, key):
     data = src[key]
     if not isinstance(data, np.ndarray):
         data = np.asarray(data)
-    return _result(data, (a,), backward)
+    return _result(data, (a,), backward, lambda g: (_scatter(g, src.shape, key),))
+
+
+def _scatter(g, shape, key):
+    """Zeros of ``shape`` with the array ``g`` added at ``key``, as a recorded op (getitem's
+    gradient, differentiable again: its own gradient is getitem)."""
+    full = np.zeros(shape, dtype=g._data.dtype)
+    np.add.at(full, key, g._data)
+    return _result(full, (g,), lambda h: (h[key],), lambda h: (getitem(h, key),))
 
 
 def concat(*arrays, dim=1):
@@ -299,6 +335,12 @@ def _restore(g, shape, axes, keepdims):
     return g
 
 
+def _restore_nd(g, x, axes, keepdims):
+    """``_restore`` with recorded ops: the reduced gradient spread back over ``x``'s shape."""
+    kept = [1 if i in axes else d for i, d in enumerate(x.shape)]
+    return g.reshape(kept) * wrap(np.ones(x.shape, dtype=x.dtype))
+
+
 def _reduced(out, ndim, axes, keepdims):
     """MXNet 1.x gives a reduction over every axis shape (1,), not a 0-d array."""
     if not keepdims and len(axes) == ndim:
@@ -317,7 +359,8 @@ def sum(a, axis=None, keepdims=False, exclude=False):
     out = x.sum(axis=axes, keepdims=keepdims, dtype=_accumulator(x.dtype))
     out = _reduced(out.astype(x.dtype, copy=False), x.ndim, axes, keepdims)
     return _result(out, (a,),
-                   lambda g: (np.broadcast_to(_restore(g, x.shape, axes, keepdims), x.shape),))
+                   lambda g: (np.broadcast_to(_restore(g, x.shape, axes, keepdims), x.shape),),
+                   lambda g: (_restore_nd(g, x, axes, keepdims),))
 
 
 def mean(a, axis=None, keepdims=False, exclude=False):
@@ -328,7 +371,8 @@ def mean(a, axis=None, keepdims=False, exclude=False):
     out = _reduced(out.astype(x.dtype, copy=False), x.ndim, axes, keepdims)
     return _result(out, (a,),
                    lambda g: (np.broadcast_to(_restore(g, x.shape, axes, keepdims) / count,
-                                              x.shape),))
+                                              x.shape),),
+                   lambda g: (_restore_nd(g, x, axes, keepdims) / count,))
 
 
 def _extreme(reduce, a, axis, keepdims, exclude):

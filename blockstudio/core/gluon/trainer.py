@@ -36,8 +36,16 @@ class Trainer:
                 seen.add(id(param))
                 self._params.append(param)
         optimizer_params = dict(optimizer_params or {})
-        self._scale = optimizer_params.pop("rescale_grad", 1.0)
+        if isinstance(optimizer, opt.Optimizer):
+            if optimizer_params:
+                raise ValueError("optimizer_params must be None when optimizer is an Optimizer "
+                                 "instance; set them on the instance instead.")
+            self._scale = optimizer.rescale_grad
+        else:
+            self._scale = optimizer_params.pop("rescale_grad", 1.0)
         self._optimizer = opt.create(optimizer, **optimizer_params)
+        # As Gluon does: the optimizer finds each parameter's lr_mult and wd_mult by index.
+        self._optimizer.param_dict = dict(enumerate(self._params))
         self._states = {}
 
     @property
@@ -64,7 +72,9 @@ class Trainer:
 
     def _update(self, ignore_stale_grad):
         optimizer = self._optimizer
-        optimizer.num_update += 1
+        numpy_path = opt.uses_numpy_path(optimizer)
+        if numpy_path:  # the extension API's update() counts updates itself
+            optimizer.num_update += 1
         items = []
         states = self._states
         for i, param in enumerate(self._params):
@@ -84,12 +94,18 @@ class Trainer:
                     "step(batch_size, ignore_stale_grad=True) to skip those parameters."
                     % param.name)
             grad._fresh = False
+            if not numpy_path:  # a user's Optimizer subclass: MXNet's calls, on NDArrays
+                if i not in states:
+                    states[i] = optimizer.create_state_multi_precision(i, data)
+                optimizer.update_multi_precision(i, data, grad, states[i])
+                continue
             if i in states:
                 state = states[i]
             else:
-                state = states[i] = optimizer.create_state(i, data._data)
+                state = states[i] = optimizer._create_state_np(i, data._data)
             items.append((i, data._data, grad._data, state, param.lr_mult, param.wd_mult))
-        optimizer.update_all(items)
+        if items:
+            optimizer._update_all_np(items)
 
     def save_states(self, fname):
         """Save the optimizer's state (momentum, Adam moments, update count), atomically."""

@@ -19,11 +19,7 @@ RECORDED = json.loads((Path(__file__).parent / "fixtures" / "fidelity.json").rea
 
 # Cases where blockstudio.core still differs from MXNet: each must fail (strict), so a fix
 # shows up as an unexpected pass and the name comes off this list.
-KNOWN_GAPS = set("""
-dataloader_auto_reload dense_zero_units get_constant get_constant_in_block initializer_dumps
-initializer_eq parameter_dict_get_fills_from_shared warns_blocks_in_a_list
-warns_sequential_hybridize
-""".split())
+KNOWN_GAPS = set()
 
 
 def test_every_case_was_recorded():

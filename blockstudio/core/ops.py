@@ -278,23 +278,29 @@ def getitem(a, key):
     elif isinstance(key, tuple):
         key = tuple(k._data.astype(np.int64) if isinstance(k, ArrayBase) else k for k in key)
     src = a._data
+    data = src[key]
+    if not isinstance(data, np.ndarray) or data.ndim == 0:
+        # MXNet 1.x: one element picked by integers is a (1,) array, not a 0-d one.
+        data = np.asarray(data).reshape(1)
+        picked = ()
+    else:
+        picked = data.shape
 
     def backward(g):
         full = np.zeros_like(src)
-        np.add.at(full, key, g)
+        np.add.at(full, key, g.reshape(picked))
         return (full,)
-    data = src[key]
-    if not isinstance(data, np.ndarray):
-        data = np.asarray(data)
-    return _result(data, (a,), backward, lambda g: (_scatter(g, src.shape, key),))
+    return _result(data, (a,), backward, lambda g: (_scatter(g, src.shape, key, picked),))
 
 
-def _scatter(g, shape, key):
+def _scatter(g, shape, key, picked):
     """Zeros of ``shape`` with the array ``g`` added at ``key``, as a recorded op (getitem's
     gradient, differentiable again: its own gradient is getitem)."""
     full = np.zeros(shape, dtype=g._data.dtype)
-    np.add.at(full, key, g._data)
-    return _result(full, (g,), lambda h: (h[key],), lambda h: (getitem(h, key),))
+    np.add.at(full, key, g._data.reshape(picked))
+    gshape = g.shape
+    return _result(full, (g,), lambda h: (h[key].reshape(gshape),),
+                   lambda h: (getitem(h, key).reshape(gshape),))
 
 
 def concat(*arrays, dim=1):

@@ -36,10 +36,14 @@ def val(x):
 
 def run(mx, name):
     """The case's result, or {"raises": True} when it raises."""
+    return run_callable(mx, CASES[name])
+
+
+def run_callable(mx, fn):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return CASES[name](mx)
+            return fn(mx)
     except Exception as exc:  # noqa: BLE001  (an error is a result to compare)
         return {"raises": True, "type": type(exc).__name__}
 
@@ -783,3 +787,15 @@ def dataloader_auto_reload(mx):
     ds = gluon.data.ArrayDataset(np.arange(6, dtype="float32"))
     loader = gluon.data.DataLoader(ds, batch_size=4, auto_reload=True)
     return [val(b) for b in loader]
+
+
+@case
+def integer_index_gives_shape_1(mx):
+    nd = mx.nd
+    x = nd.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x[1, 2] * 3 + x[0][1] * 2
+    y.backward()
+    return [list(x[1, 2].shape), list(x[0][1].shape), list(x[1].shape), val(y), val(x.grad),
+            [list(v.shape) for v in nd.array([7.0, 8.0])]]

@@ -190,6 +190,12 @@ class NDArray(ArrayBase):
     def __rtruediv__(self, other):
         return _ops.divide(other, self)
 
+    def __mod__(self, other):
+        return _ops.modulo(self, other)
+
+    def __rmod__(self, other):
+        return _ops.modulo(other, self)
+
     def __pow__(self, other):
         return _ops.power(self, other)
 

@@ -63,6 +63,18 @@ def divide(lhs, rhs):
                               _unbroadcast_nd(-g * a / (b * b), y.shape) if _needs(b) else None))
 
 
+def modulo(lhs, rhs):
+    """``lhs % rhs`` with the sign of ``rhs`` (as Python and MXNet do)."""
+    a, b = _operands(lhs, rhs)
+    x, y = a._data, b._data
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.mod(x, y)
+    return _result(out, (a, b),
+                   lambda g: (_unbroadcast(g, x.shape) if _needs(a) else None,
+                              _unbroadcast(-g * np.floor_divide(x, y), y.shape)
+                              if _needs(b) else None))
+
+
 def _int_divide(x, y):
     """Integer arrays divide into their own dtype, truncating toward zero, as MXNet does."""
     with np.errstate(divide="ignore", invalid="ignore"):

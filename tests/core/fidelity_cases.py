@@ -799,3 +799,10 @@ def integer_index_gives_shape_1(mx):
     y.backward()
     return [list(x[1, 2].shape), list(x[0][1].shape), list(x[1].shape), val(y), val(x.grad),
             [list(v.shape) for v in nd.array([7.0, 8.0])]]
+
+
+@case
+def nd_integer_arithmetic(mx):
+    a = mx.nd.array([7, 9, -3], dtype="int32")
+    return [val(a / 2.5), val(a * 1.5), val(a + 0.7), val(2.5 / a), val(a % 4), val(-a / 2),
+            val(a ** 2), val(mx.nd.array([7.5, -2.0]) % 2)]

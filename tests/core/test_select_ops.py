@@ -39,6 +39,8 @@ GRADIENTS = {
     "reshape_minus3": (lambda a: nd.reshape(a, (-3, 0)), r(2, 3, 2)),
     "reshape_minus4": (lambda a: a.reshape((-4, 2, -1, -2)), r(4, 3)),
     "sin": (lambda a: nd.sin(a), r(3, 2)),
+    "mod_by_scalar": (lambda a: a % 0.7, r(3, 2)),
+    "rmod": (lambda a: 3.3 % (nd.abs(a) + 1), r(3, 2)),
     "cos": (lambda a: a.cos(), r(3, 2)),
     "expand_dims_inplace": (lambda a: a.expand_dims(1, inplace=True) * 2, r(3, 2)),
 }

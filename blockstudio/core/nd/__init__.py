@@ -7,7 +7,7 @@
 
 from ..ndarray import (NDArray, array, zeros, ones, full, empty, arange,  # noqa: F401
                        zeros_like, ones_like, waitall)
-from ..ops import (add, subtract, multiply, divide, power, maximum, minimum,  # noqa: F401
+from ..ops import (add, subtract, multiply, divide, modulo, power, maximum, minimum,  # noqa: F401
                    negative, exp, log, sin, cos, sqrt, square, abs, relu, sigmoid, tanh, softrelu,
                    softsign, clip, cast, copy, reshape, flatten, transpose, expand_dims,
                    squeeze, concat, stack, sum, mean, max, min, argmax, argmin, one_hot)
@@ -29,6 +29,7 @@ broadcast_add = add
 broadcast_sub = subtract
 broadcast_mul = multiply
 broadcast_div = divide
+broadcast_mod = modulo
 broadcast_maximum = maximum
 broadcast_minimum = minimum
 

@@ -1,203 +1,120 @@
-"""Recording of operations and the backward pass.
+"""``mx.autograd``: recording scopes, ``backward``, ``grad`` and custom ``Function``s.
 
-Every differentiable op (see ``ops.py``) computes its result with numpy and, while recording,
-leaves on its output a node: the input arrays and a closure that maps the output's gradient
-to the inputs' gradients. ``backward`` walks those nodes in reverse topological order.
+The recording machinery is in ``tape.py``; this module is what Gluon code imports.
+
+>>> x = nd.array([1.0, 2.0]); x.attach_grad()
+>>> with autograd.record():
+...     y = (x * x).sum()
+>>> y.backward()
 """
-
-import itertools
-import threading
-from heapq import heappop, heappush
 
 import numpy as np
 
-class _State(threading.local):
-    # Class attributes are the defaults each new thread starts from.
-    recording = False
-    training = False
+from .graph import _sequence, _state, wrap  # noqa: F401  (kept importable from here)
+from .ndarray import NDArray  # noqa: F401  (mxnet.autograd.NDArray, as in MXNet)
+from .tape import (MXNetErrorNoGraph, backward, is_recording, is_training,  # noqa: F401
+                   mark_variables, pause, predict_mode, record, set_recording, set_training,
+                   train_mode)
+from . import tape as _tape
 
 
-_state = _State()
-
-# Creation order of recorded arrays; backward visits them newest first.
-_sequence = itertools.count(1)
-
-
-def is_recording():
-    """True inside ``autograd.record()`` (and not inside ``pause()``)."""
-    return _state.recording
-
-
-def is_training():
-    """True when layers such as Dropout behave as in training."""
-    return _state.training
-
-
-def set_recording(is_record):
-    previous = is_recording()
-    _state.recording = bool(is_record)
-    return previous
-
-
-def set_training(train_mode):
-    previous = is_training()
-    _state.training = bool(train_mode)
-    return previous
-
-
-class _Scope:
-    """Sets recording and/or training mode for the body of a ``with`` block."""
-
-    def __init__(self, is_record, train_mode):
-        self._enter_record = is_record
-        self._enter_train = train_mode
-        self._prev = None
-
-    def __enter__(self):
-        state = _state
-        self._prev = (state.recording, state.training)
-        if self._enter_record is not None:
-            _state.recording = self._enter_record
-        if self._enter_train is not None:
-            _state.training = self._enter_train
-        return self
-
-    def __exit__(self, *exc):
-        _state.recording, _state.training = self._prev
-
-
-def record(train_mode=True):
-    """Record operations for differentiation.
+def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False,
+         train_mode=True):
+    """The gradients of ``heads`` with respect to ``variables``, returned (not written into
+    ``x.grad``). With ``create_graph=True`` they are recorded, so they can be differentiated
+    again (second-order gradients).
 
     >>> with autograd.record():
-    ...     loss = loss_fn(net(x), y)
-    >>> loss.backward()
+    ...     y = nd.sin(x)
+    ...     dx = autograd.grad(y, [x], create_graph=True)[0]    # cos(x)
+    ...     z = dx.sum()
+    >>> z.backward()                                            # x.grad = -sin(x)
     """
-    return _Scope(True, train_mode)
-
-
-def pause(train_mode=False):
-    """Stop recording inside a ``record()`` block."""
-    return _Scope(False, train_mode)
-
-
-def train_mode():
-    """Layers behave as in training (Dropout active) without recording."""
-    return _Scope(None, True)
-
-
-def predict_mode():
-    """Layers behave as at inference, even inside ``record()``."""
-    return _Scope(None, False)
-
-
-def mark_variables(variables, gradients, grad_reqs="write"):
-    """Attach the given gradient buffers to the variables."""
-    if not isinstance(variables, (list, tuple)):
-        variables, gradients = [variables], [gradients]
-    if isinstance(grad_reqs, str):
-        grad_reqs = [grad_reqs] * len(variables)
-    for var, grad, req in zip(variables, gradients, grad_reqs):
-        var._node = None
-        var._grad = grad
-        var._grad_req = req
-
-
-def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
-    """Compute gradients of ``heads`` with respect to every array that called ``attach_grad``.
-
-    Intermediate arrays are visited newest first (their creation number ``_seq``): every
-    consumer of an array was created after it, so its gradient is complete when popped.
-    Leaves collect their gradients and are written at the end.
-    """
-    if not isinstance(heads, (list, tuple)):
-        heads = [heads]
-        head_grads = [head_grads]
-    elif head_grads is None:
-        head_grads = [None] * len(heads)
-    given, head_gs = set(), []
-    for head, hg in zip(heads, head_grads):
-        if head._node is None and head._grad is None:
-            raise MXNetErrorNoGraph(
-                "Cannot differentiate an array that was not computed inside autograd.record() "
-                "from arrays with attached gradients. Call attach_grad() on the inputs (Gluon "
-                "parameters do this when initialized) and compute inside `with autograd.record():`.")
-        if hg is None:
-            # np.ones, without its Python-level wrapper (half its cost on a loss vector).
-            g = np.empty(head._data.shape, head._data.dtype)
-            g.fill(1)
-        else:
-            g = hg._data if hasattr(hg, "_data") else np.asarray(hg, dtype=head.dtype)
-            if g.shape != head.shape:
-                raise ValueError("head_grads shape %s does not match the head's shape %s"
-                                 % (g.shape, head.shape))
-            given.add(id(g if g.base is None else g.base))
-        head_gs.append(g)
-
-    grads, leaf_grads, heap = {}, {}, []
-    state = _state
-    previous_modes = (state.recording, state.training)
-    state.recording, state.training = False, train_mode
-    try:
-        # The heads come first, as if one node had produced them all; then each node's inputs.
-        parents, parent_grads = heads, head_gs
-        while True:
-            for parent, pg in zip(parents, parent_grads):
-                if pg is None:
-                    continue
-                if parent._node is not None:   # intermediate: sum, visit when its turn comes
-                    key = id(parent)
-                    previous = grads.get(key)
-                    if previous is None:
-                        grads[key] = pg
-                        heappush(heap, (-parent._seq, key, parent))
-                    else:
-                        grads[key] = previous + pg
-                elif parent._grad is not None:  # leaf: sum, write at the end
-                    key = id(parent)
-                    previous = leaf_grads.get(key)
-                    leaf_grads[key] = (parent, pg if previous is None else previous[1] + pg)
-            if not heap:
-                break
-            array = heappop(heap)[2]
-            parents, fn = array._node
-            parent_grads = fn(grads.pop(id(array)))
-            if not retain_graph:
-                array._node = None
-    finally:
-        state.recording, state.training = previous_modes
-    for array, g in leaf_grads.values():
-        _write_leaf_grad(array, g, given)
-
-
-def _write_leaf_grad(array, g, adopted):
-    grad = array._grad
-    if grad is None or array._grad_req == "null":
-        return
-    buf = grad._data
-    if array._grad_req == "add":
-        buf += g
-        grad._fresh = True
-        return
-    # Take a freshly computed gradient instead of copying it: a weight's gradient is as large
-    # as the weight. It must own its memory (or be a whole-array view, such as a transpose,
-    # of an array that does), match the buffer's dtype and memory layout, and not already
-    # belong to another leaf or to the caller. Anyone holding ``x.grad`` sees the new
-    # values: the NDArray object stays the same.
-    root = g.base
-    if root is None:
-        root = g
-    key = id(root)
-    if (root.base is None and key not in adopted and root.size == g.size
-            and g.dtype is buf.dtype and g.strides == buf.strides and g.flags.writeable):
-        adopted.add(key)
-        grad._data = g
-    elif g.shape != buf.shape:  # internal invariant: ops un-broadcast their gradients
-        raise AssertionError("gradient shape %s for an array of shape %s" % (g.shape, buf.shape))
+    single = isinstance(variables, NDArray)
+    variables = [variables] if single else list(variables)
+    if retain_graph is None:
+        retain_graph = create_graph
+    capture = {id(v) for v in variables}
+    if create_graph:
+        found = _tape.backward_graph(heads, head_grads, capture, train_mode=train_mode)
+        out = [found.get(id(v)) for v in variables]
+        out = [g if g is not None else wrap(np.zeros_like(v._data))
+               for g, v in zip(out, variables)]
     else:
-        np.copyto(buf, g)
-    grad._fresh = True
+        found = _tape.backward(heads, head_grads, retain_graph=retain_graph,
+                               train_mode=train_mode, capture=capture)
+        out = []
+        for v in variables:
+            g = found.get(id(v))
+            out.append(wrap(np.zeros_like(v._data) if g is None
+                            else np.array(g, dtype=v._data.dtype)))
+    return out[0] if single else out
 
 
-class MXNetErrorNoGraph(RuntimeError):
-    """backward() was called on an array with no recorded history."""
+class Function:
+    """A differentiable operation with your own forward and backward.
+
+    ``forward`` runs on arrays without recording; ``backward`` receives one gradient per
+    output and returns one per input. ``save_for_backward`` keeps what backward needs.
+
+    >>> class Sigmoid(autograd.Function):
+    ...     def forward(self, x):
+    ...         y = 1 / (1 + nd.exp(-x))
+    ...         self.save_for_backward(y)
+    ...         return y
+    ...     def backward(self, dy):
+    ...         y, = self.saved_tensors
+    ...         return dy * y * (1 - y)
+    >>> with autograd.record():
+    ...     y = Sigmoid()(x)
+    """
+
+    def __init__(self):
+        self._used = False
+        self.saved_tensors = ()
+
+    def save_for_backward(self, *args):
+        self.saved_tensors = args
+
+    def forward(self, *inputs):
+        raise NotImplementedError("%s must implement forward(self, *inputs)"
+                                  % type(self).__name__)
+
+    def backward(self, *output_grads):
+        raise NotImplementedError("%s must implement backward(self, *output_grads)"
+                                  % type(self).__name__)
+
+    def __call__(self, *inputs):
+        if self._used:
+            raise RuntimeError("Each %s instance can only be called once; create another "
+                               "instance for the next call." % type(self).__name__)
+        self._used = True
+        with pause(train_mode=is_training()):
+            outputs = self.forward(*inputs)
+        if not is_recording():
+            return outputs
+        single = isinstance(outputs, NDArray)
+        outs = (outputs,) if single else tuple(outputs)
+        inputs = tuple(inputs)
+        if not any(x._node is not None or x._grad is not None for x in inputs):
+            return outputs
+        for k, out in enumerate(outs):
+            # One node per output. Backward is linear in the output gradients, so calling
+            # the user's backward once per output (zeros for the others) sums to the same.
+            out._node = (inputs, self._backward_for(k, outs, inputs))
+            out._seq = next(_sequence)
+        return outputs
+
+    def _backward_for(self, k, outs, inputs):
+        shapes = [(o.shape, o._data.dtype) for o in outs]
+
+        def run(g):
+            grads = [wrap(g) if i == k else wrap(np.zeros(shape, dtype))
+                     for i, (shape, dtype) in enumerate(shapes)]
+            result = self.backward(*grads)
+            result = (result,) if isinstance(result, NDArray) else tuple(result)
+            if len(result) != len(inputs):
+                raise ValueError("%s.backward returned %d gradients for %d inputs"
+                                 % (type(self).__name__, len(result), len(inputs)))
+            return tuple(None if r is None else r._data for r in result)
+        return run

@@ -6,6 +6,7 @@ initializer's own rule, ``*_bias`` and ``*_beta`` zeros, ``*_gamma`` ones.
 >>> net.initialize(mx.init.Xavier(magnitude=2.24))
 """
 
+import json
 import math
 
 import numpy as np
@@ -14,7 +15,17 @@ from . import random as _random
 
 
 class Initializer:
-    """Base class. Subclasses implement ``_init_weight(name, arr)`` on a numpy array in place."""
+    """Base class. Subclasses implement ``_init_weight(name, arr)`` on a numpy array in place
+    and pass their constructor's arguments to ``super().__init__(**kwargs)``, which keeps them
+    for ``dumps()`` and ``==`` as MXNet does.
+
+    A Gluon parameter is filled by ``_init_weight`` of its own initializer, or else of the
+    global one, whatever its name; calling an initializer with a name (``init(name, arr)``)
+    picks by the name's ending instead: biases and betas 0, gammas 1, weights the rule.
+    """
+
+    def __init__(self, **kwargs):
+        self._kwargs = kwargs
 
     def __call__(self, name, arr):
         if name.endswith("bias") or name.endswith("beta") or name.endswith("running_mean"):
@@ -28,11 +39,21 @@ class Initializer:
         raise NotImplementedError
 
     def __repr__(self):
-        args = ", ".join("%s=%r" % kv for kv in sorted(vars(self).items()))
+        args = ", ".join("%s=%r" % kv for kv in sorted(vars(self).items())
+                         if not kv[0].startswith("_"))
         return "%s(%s)" % (type(self).__name__, args)
 
     def dumps(self):
-        return repr(self)
+        """MXNet's JSON form: ``'["constant", {"value": 1}]'``."""
+        return json.dumps([type(self).__name__.lower(), getattr(self, "_kwargs", {})])
+
+    def __eq__(self, other):
+        if not isinstance(other, Initializer):
+            return NotImplemented
+        return type(self) is type(other) and getattr(self, "_kwargs", {}) == getattr(
+            other, "_kwargs", {})
+
+    __hash__ = object.__hash__
 
 
 def _rng():
@@ -51,6 +72,7 @@ class One(Initializer):
 
 class Constant(Initializer):
     def __init__(self, value):
+        super().__init__(value=value)
         self.value = value
 
     def _init_weight(self, name, arr):
@@ -63,6 +85,7 @@ class Uniform(Initializer):
     def __init__(self, scale=0.07):
         if scale < 0:
             raise ValueError("Uniform scale must be zero or positive, got %r" % (scale,))
+        super().__init__(scale=scale)
         self.scale = scale
 
     def _init_weight(self, name, arr):
@@ -75,6 +98,7 @@ class Normal(Initializer):
     def __init__(self, sigma=0.01):
         if sigma < 0:
             raise ValueError("Normal sigma must be zero or positive, got %r" % (sigma,))
+        super().__init__(sigma=sigma)
         self.sigma = sigma
 
     def _init_weight(self, name, arr):
@@ -96,6 +120,7 @@ class Xavier(Initializer):
                              % (factor_type,))
         if magnitude <= 0:
             raise ValueError("Xavier magnitude must be positive, got %r" % (magnitude,))
+        super().__init__(rnd_type=rnd_type, factor_type=factor_type, magnitude=magnitude)
         self.rnd_type = rnd_type
         self.factor_type = factor_type
         self.magnitude = float(magnitude)

@@ -4,13 +4,17 @@ import numbers
 
 import numpy as np
 
-from .base import shape_str
+from . import tape as _tape
+from . import ops as _ops
+from . import select_ops as _select
+from .base import MXNetError, shape_str
 from .context import Context, cpu
+from .graph import ArrayBase, _as_nd, _state, set_array_class  # noqa: F401  (_as_nd: kept importable)
 
 _CPU = cpu()
 
 
-class NDArray:
+class NDArray(ArrayBase):
     """An n-dimensional array, float32 by default, as in MXNet.
 
     >>> x = nd.array([[1, 2], [3, 4]])
@@ -21,18 +25,9 @@ class NDArray:
     >>> x.grad        # 2 * x
     """
 
-    __slots__ = ("_data", "_grad", "_grad_req", "_node", "_seq", "_fresh", "__weakref__")
+    __slots__ = ()  # the storage is ArrayBase's (graph.py)
     # numpy defers to our reflected operators: np_array + NDArray gives an NDArray.
     __array_ufunc__ = None
-
-    def __init__(self, data):
-        # Internal fast path: wraps ``data`` (a numpy array) without copying.
-        self._data = data
-        self._grad = None
-        self._grad_req = "null"
-        self._node = None
-        self._seq = 0
-        self._fresh = False
 
     # ----- properties ---------------------------------------------------------
     @property
@@ -68,7 +63,18 @@ class NDArray:
 
     @property
     def T(self):
+        """The transpose, as a new array (MXNet copies)."""
         return self.transpose()
+
+    @property
+    def _fresh_grad(self):
+        """Whether backward has written this array's gradient since it was last consumed."""
+        return self._grad is not None and self._grad._fresh
+
+    @_fresh_grad.setter
+    def _fresh_grad(self, state):
+        if self._grad is not None:
+            self._grad._fresh = bool(state)
 
     # ----- conversion ---------------------------------------------------------
     def asnumpy(self):
@@ -86,8 +92,7 @@ class NDArray:
         dtype = np.dtype(dtype)
         if not copy and dtype == self._data.dtype:
             return self
-        from . import ops
-        return ops.cast(self, dtype)
+        return _ops.cast(self, dtype)
 
     def as_in_context(self, context):
         Context(context).check_available()
@@ -96,8 +101,7 @@ class NDArray:
     copyto_context = as_in_context
 
     def copy(self):
-        from . import ops
-        return ops.copy(self)
+        return _ops.copy(self)
 
     def copyto(self, other):
         if isinstance(other, NDArray):
@@ -129,7 +133,7 @@ class NDArray:
 
     def backward(self, out_grad=None, retain_graph=False, train_mode=True):
         """Compute the gradient of this array with respect to the attached leaves."""
-        _autograd.backward([self], [out_grad], retain_graph=retain_graph, train_mode=train_mode)
+        _tape.backward([self], [out_grad], retain_graph=retain_graph, train_mode=train_mode)
 
     # ----- printing -----------------------------------------------------------
     def __repr__(self):
@@ -186,6 +190,12 @@ class NDArray:
     def __rtruediv__(self, other):
         return _ops.divide(other, self)
 
+    def __mod__(self, other):
+        return _ops.modulo(self, other)
+
+    def __rmod__(self, other):
+        return _ops.modulo(other, self)
+
     def __pow__(self, other):
         return _ops.power(self, other)
 
@@ -215,8 +225,16 @@ class NDArray:
         return self
 
     def _inplace(self, ufunc, other):
+        self._check_writable_in_record()
         value = other._data if isinstance(other, NDArray) else other
         ufunc(self._data, value, out=self._data, casting="unsafe")
+
+    def _check_writable_in_record(self):
+        if _state.recording and (self._node is not None or self._grad is not None):
+            raise MXNetError(
+                "Assigning to NDArrays that are already in a computational graph will cause "
+                "undefined behavior when evaluating gradients. Call backward first to clear "
+                "the graph, or assign outside the autograd.record() block.")
 
     # Comparisons return 0/1 arrays of this array's dtype, as MXNet does (no gradient).
     def __eq__(self, other):
@@ -241,36 +259,74 @@ class NDArray:
         return _ops.getitem(self, key)
 
     def __setitem__(self, key, value):
+        self._check_writable_in_record()
         if isinstance(key, NDArray):
             key = key._data.astype(np.int64)
-        value = value._data if isinstance(value, NDArray) else value
+        elif isinstance(key, tuple):
+            key = tuple(k._data.astype(np.int64) if isinstance(k, NDArray) else k for k in key)
+        value = value._data if isinstance(value, NDArray) else np.asarray(value)
+        if value.ndim and value.size == 1:
+            value = value.reshape(())  # one value, like a scalar, fills the whole target
         self._data[key] = value
 
     # ----- methods mirroring nd.* functions --------------------------------------
     def reshape(self, *shape, **kwargs):
+        """A view with a new shape (MXNet's codes 0, -1, -2, -3, -4; ``reverse=True``)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         shape = kwargs.pop("shape", shape)
+        reverse = kwargs.pop("reverse", False)
         if kwargs:
             raise TypeError("reshape() got unexpected arguments %s" % sorted(kwargs))
-        return _ops.reshape(self, shape)
+        return _ops.reshape_view(self, shape, reverse)
 
     def reshape_like(self, other):
-        return _ops.reshape(self, other.shape)
+        return _ops.reshape_view(self, other.shape)
 
-    def flatten(self):
-        return _ops.flatten(self)
+    def flatten(self, inplace=False):
+        """(N, -1); a new array, or a view with ``inplace=True``."""
+        return self.reshape((0, -1)) if inplace else _ops.flatten(self)
 
     def transpose(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         return _ops.transpose(self, axes or None)
 
-    def expand_dims(self, axis):
-        return _ops.expand_dims(self, axis)
+    def expand_dims(self, axis, inplace=False):
+        if not inplace:
+            return _ops.expand_dims(self, axis)
+        shape = list(self.shape)
+        shape.insert(axis if axis >= 0 else axis + len(shape) + 1, 1)
+        return self.reshape(shape)
 
-    def squeeze(self, axis=None):
-        return _ops.squeeze(self, axis)
+    def squeeze(self, axis=None, inplace=False):
+        if not inplace:
+            return _ops.squeeze(self, axis)
+        return self.reshape(np.squeeze(self._data, axis).shape)
+
+    def slice(self, begin, end, step=None):
+        return _select.slice(self, begin, end, step)
+
+    def slice_axis(self, axis, begin, end):
+        return _select.slice_axis(self, axis, begin, end)
+
+    def take(self, indices, axis=0, mode="clip"):
+        return _select.take(self, indices, axis, mode)
+
+    def split(self, num_outputs, axis=1, squeeze_axis=False):
+        return _select.split(self, num_outputs, axis, squeeze_axis)
+
+    def topk(self, axis=-1, k=1, ret_typ="indices", is_ascend=False, dtype="float32"):
+        return _select.topk(self, axis, k, ret_typ, is_ascend, dtype)
+
+    def broadcast_to(self, shape):
+        return _select.broadcast_to(self, shape)
+
+    def norm(self, ord=2, axis=None, keepdims=False):  # noqa: A002
+        return _select.norm(self, ord, axis, keepdims)
+
+    def round(self):
+        return _select.round(self)
 
     def sum(self, axis=None, keepdims=False, exclude=False):
         return _ops.sum(self, axis, keepdims, exclude)
@@ -298,6 +354,12 @@ class NDArray:
 
     def sqrt(self):
         return _ops.sqrt(self)
+
+    def sin(self):
+        return _ops.sin(self)
+
+    def cos(self):
+        return _ops.cos(self)
 
     def square(self):
         return _ops.square(self)
@@ -339,13 +401,6 @@ class NDArray:
         return NDArray(np.ones_like(self._data))
 
 
-def _as_nd(value, dtype=None):
-    """Wrap numbers and numpy arrays as NDArray constants."""
-    if isinstance(value, NDArray):
-        return value
-    return NDArray(np.asarray(value, dtype=dtype))
-
-
 def array(source_array, ctx=None, dtype=None):
     """Create an array from any array-like, copying it. float32 unless ``dtype`` says otherwise.
 
@@ -366,16 +421,23 @@ def _shape(shape):
     return tuple(int(d) for d in shape)
 
 
-def zeros(shape, ctx=None, dtype=None, **kwargs):
-    return NDArray(np.zeros(_shape(shape), dtype=dtype or np.float32))
+def _filled(shape, value, dtype, out):
+    if out is not None:  # MXNet fills ``out`` (keeping its dtype) and returns it
+        out._data[...] = value
+        return out
+    return NDArray(np.full(_shape(shape), value, dtype=dtype or np.float32))
 
 
-def ones(shape, ctx=None, dtype=None, **kwargs):
-    return NDArray(np.ones(_shape(shape), dtype=dtype or np.float32))
+def zeros(shape, ctx=None, dtype=None, out=None, **kwargs):
+    return _filled(shape, 0, dtype, out)
 
 
-def full(shape, val, ctx=None, dtype=None, **kwargs):
-    return NDArray(np.full(_shape(shape), val, dtype=dtype or np.float32))
+def ones(shape, ctx=None, dtype=None, out=None, **kwargs):
+    return _filled(shape, 1, dtype, out)
+
+
+def full(shape, val, ctx=None, dtype=None, out=None, **kwargs):
+    return _filled(shape, val, dtype, out)
 
 
 def empty(shape, ctx=None, dtype=None):
@@ -401,5 +463,4 @@ def waitall():
     """All computation is synchronous here; kept for Gluon code that calls it."""
 
 
-from . import ops as _ops  # noqa: E402  (ops needs NDArray defined first)
-from . import autograd as _autograd  # noqa: E402
+set_array_class(NDArray)

@@ -5,10 +5,59 @@ from functools import partial
 
 import numpy as np
 
+from . import graph as _graph
 from . import random as _random
-from .autograd import _sequence, _state
-from .ndarray import NDArray, _as_nd
-from .ops import _needs, _result, _sigmoid, relu, sigmoid, tanh, softrelu, softsign
+from .graph import _as_nd, _needs, _result, _sequence, _state
+
+
+# ----- activations ---------------------------------------------------------------------
+
+def relu(a):
+    out = np.maximum(a._data, 0)
+    # sign(out) is 1 above zero, 0 at or below, and NaN at NaN: MXNet's gradient passes NaN.
+    # (The fused Dense+relu keeps the cheaper mask; a NaN there reaches the loss, so the
+    # upstream gradient is NaN already.)
+    return _result(out, (a,), lambda g: (g * np.sign(out),),
+                   lambda g: (g * _graph.Array(np.sign(out)),))
+
+
+def sigmoid(a):
+    out = _sigmoid(a._data)
+
+    def graph_backward(g):
+        y = sigmoid(a)
+        return (g * y * (1 - y),)
+    return _result(out, (a,), lambda g: (g * out * (1 - out),), graph_backward)
+
+
+def _sigmoid(x):
+    # exp of a negative number only, so large |x| neither overflows nor warns.
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
+
+
+def tanh(a):
+    out = np.tanh(a._data)
+
+    def graph_backward(g):
+        y = tanh(a)
+        return (g * (1 - y * y),)
+    return _result(out, (a,), lambda g: (g * (1 - out * out),), graph_backward)
+
+
+def softrelu(a):
+    x = a._data
+    out = np.logaddexp(0, x).astype(x.dtype, copy=False)
+    return _result(out, (a,), lambda g: (g * _sigmoid(x),))
+
+
+def softsign(a):
+    x = a._data
+    denom = 1 + np.abs(x)
+    return _result(x / denom, (a,), lambda g: (g / (denom * denom),))
+
+
+# ----- products and layers -------------------------------------------------------------
 
 
 def dot(lhs, rhs, transpose_a=False, transpose_b=False):
@@ -38,7 +87,18 @@ def dot(lhs, rhs, transpose_a=False, transpose_b=False):
             gb = (x2.T @ g2).reshape(yt.shape)
             gb = gb.T if transpose_b else gb
         return ga, gb
-    return _result(np.asarray(out), (a, b), backward)
+
+    def graph_backward(g):
+        if x.ndim != 2 or y.ndim != 2:
+            raise ValueError("create_graph: dot is differentiable twice for 2-d inputs only")
+        ga = dot(g, b, False, not transpose_b) if _needs(a) else None
+        gb = dot(a, g, not transpose_a, False) if _needs(b) else None
+        if ga is not None and transpose_a:
+            ga = dot(b, g, transpose_b, True)
+        if gb is not None and transpose_b:
+            gb = dot(g, a, True, transpose_a)
+        return ga, gb
+    return _result(np.asarray(out), (a, b), backward, graph_backward)
 
 
 def batch_dot(lhs, rhs, transpose_a=False, transpose_b=False):
@@ -92,14 +152,14 @@ def _dense(data, weight, bias, flatten, act_type):
     else:
         out_shaped = out
     if not _state.recording:
-        return NDArray(out_shaped)
+        return _graph.Array(out_shaped)
     # Decided now, not in backward: the first layer's input needs no gradient, and skipping
     # that product saves a third of the layer's backward work.
     need_x = data._node is not None or data._grad is not None
     need_w = weight._node is not None or weight._grad is not None
     need_b = bias is not None and (bias._node is not None or bias._grad is not None)
     if not (need_x or need_w or need_b):  # nothing upstream wants a gradient: no node
-        return NDArray(out_shaped)
+        return _graph.Array(out_shaped)
     # A Dense weight is (in, out) in memory (Fortran order): its gradient is computed in the
     # same layout, so the optimizer's update runs over both arrays in one contiguous sweep.
     w_in_out = not w.flags.c_contiguous
@@ -109,7 +169,7 @@ def _dense(data, weight, bias, flatten, act_type):
                        w_in_out, bias is not None)
     # What _result would do, inlined: the needs are known already, and this runs per layer
     # per step.
-    result = NDArray(out_shaped)
+    result = _graph.Array(out_shaped)
     result._node = ((data, weight, bias) if bias is not None else (data, weight)), backward
     result._seq = next(_sequence)
     return result
@@ -216,8 +276,9 @@ def softmax_cross_entropy(pred, label, axis=-1, sparse_label=True):
     if axis != x.ndim - 1:
         # Move the class axis last, compute there, and let transpose carry the gradient.
         order = [i for i in range(x.ndim) if i != axis] + [axis]
-        from .ops import transpose
-        return softmax_cross_entropy(transpose(pred, order), label, -1, sparse_label)
+        inverse = np.argsort(order)
+        moved = _result(np.transpose(x, order), (pred,), lambda g: (np.transpose(g, inverse),))
+        return softmax_cross_entropy(moved, label, -1, sparse_label)
     n_classes = x.shape[-1]
     z = x if x.ndim == 2 else x.reshape(-1, n_classes)
     shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)

@@ -8,46 +8,18 @@ to a tuple of input gradients (None where an input gets none).
 
 import numpy as np
 
-from .autograd import _sequence, _state
-from .ndarray import NDArray, _as_nd
-
-
-def _needs(array):
-    return array._node is not None or array._grad is not None
-
-
-def _result(data, parents, backward):
-    if type(data) is not np.ndarray:  # numpy gives scalars for 0-d results; keep arrays
-        data = np.asarray(data)
-    out = NDArray(data)
-    if _state.recording:
-        for p in parents:
-            if p._node is not None or p._grad is not None:
-                out._node = (parents, backward)
-                out._seq = next(_sequence)
-                break
-    return out
-
-
-def _unbroadcast(grad, shape):
-    """Sum a gradient over the axes along which its input was broadcast."""
-    if grad.shape == shape:
-        return grad
-    extra = grad.ndim - len(shape)
-    if extra > 0:
-        grad = grad.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, d in enumerate(shape) if d == 1 and grad.shape[i] != 1)
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    return grad.reshape(shape)
+from .graph import ArrayBase, _as_nd, _needs, _result, _unbroadcast, _unbroadcast_nd, wrap
+from .nn_ops import (dot, batch_dot, softmax, log_softmax, pick,  # noqa: F401
+                     FullyConnected, Activation, Dropout, softmax_cross_entropy,
+                     relu, sigmoid, tanh, softrelu, softsign, _sigmoid)
 
 
 def _operands(a, b):
     """Both sides as NDArray; plain numbers take the array side's dtype (as numpy does)."""
-    if not isinstance(a, NDArray):
-        a = NDArray(np.asarray(a, dtype=b._data.dtype))
-    if not isinstance(b, NDArray):
-        b = NDArray(np.asarray(b, dtype=a._data.dtype))
+    if not isinstance(a, ArrayBase):
+        a = wrap(np.asarray(a, dtype=b._data.dtype))
+    if not isinstance(b, ArrayBase):
+        b = wrap(np.asarray(b, dtype=a._data.dtype))
     return a, b
 
 
@@ -57,14 +29,16 @@ def add(lhs, rhs):
     a, b = _operands(lhs, rhs)
     sa, sb = a.shape, b.shape
     return _result(a._data + b._data, (a, b),
-                   lambda g: (_unbroadcast(g, sa), _unbroadcast(g, sb)))
+                   lambda g: (_unbroadcast(g, sa), _unbroadcast(g, sb)),
+                   lambda g: (_unbroadcast_nd(g, sa), _unbroadcast_nd(g, sb)))
 
 
 def subtract(lhs, rhs):
     a, b = _operands(lhs, rhs)
     sa, sb = a.shape, b.shape
     return _result(a._data - b._data, (a, b),
-                   lambda g: (_unbroadcast(g, sa), _unbroadcast(-g, sb)))
+                   lambda g: (_unbroadcast(g, sa), _unbroadcast(-g, sb)),
+                   lambda g: (_unbroadcast_nd(g, sa), _unbroadcast_nd(-g, sb)))
 
 
 def multiply(lhs, rhs):
@@ -72,15 +46,42 @@ def multiply(lhs, rhs):
     x, y = a._data, b._data
     return _result(x * y, (a, b),
                    lambda g: (_unbroadcast(g * y, x.shape) if _needs(a) else None,
-                              _unbroadcast(g * x, y.shape) if _needs(b) else None))
+                              _unbroadcast(g * x, y.shape) if _needs(b) else None),
+                   lambda g: (_unbroadcast_nd(g * b, x.shape) if _needs(a) else None,
+                              _unbroadcast_nd(g * a, y.shape) if _needs(b) else None))
 
 
 def divide(lhs, rhs):
     a, b = _operands(lhs, rhs)
     x, y = a._data, b._data
+    if x.dtype.kind in "iu" and y.dtype.kind in "iu":
+        return _result(_int_divide(x, y), (a, b), lambda g: (None, None))
     return _result(x / y, (a, b),
                    lambda g: (_unbroadcast(g / y, x.shape) if _needs(a) else None,
-                              _unbroadcast(-g * x / (y * y), y.shape) if _needs(b) else None))
+                              _unbroadcast(-g * x / (y * y), y.shape) if _needs(b) else None),
+                   lambda g: (_unbroadcast_nd(g / b, x.shape) if _needs(a) else None,
+                              _unbroadcast_nd(-g * a / (b * b), y.shape) if _needs(b) else None))
+
+
+def modulo(lhs, rhs):
+    """``lhs % rhs`` with the sign of ``rhs`` (as Python and MXNet do)."""
+    a, b = _operands(lhs, rhs)
+    x, y = a._data, b._data
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.mod(x, y)
+    return _result(out, (a, b),
+                   lambda g: (_unbroadcast(g, x.shape) if _needs(a) else None,
+                              _unbroadcast(-g * np.floor_divide(x, y), y.shape)
+                              if _needs(b) else None))
+
+
+def _int_divide(x, y):
+    """Integer arrays divide into their own dtype, truncating toward zero, as MXNet does."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.floor_divide(x, y)
+        if x.dtype.kind == "i" or y.dtype.kind == "i":
+            q += ((np.remainder(x, y) != 0) & ((x < 0) != (y < 0))).astype(q.dtype)
+    return q.astype(np.result_type(x, y), copy=False)
 
 
 def power(base, exponent):
@@ -96,7 +97,16 @@ def power(base, exponent):
                 gb = _unbroadcast(np.where(x > 0, g * out * np.log(np.where(x > 0, x, 1)), 0),
                                   y.shape)
         return ga, gb
-    return _result(out, (a, b), backward)
+
+    def graph_backward(g):
+        ga = _unbroadcast_nd(g * b * a ** (b - 1), x.shape) if _needs(a) else None
+        gb = None
+        if _needs(b):
+            if (x <= 0).any():
+                raise ValueError("create_graph: the exponent's gradient needs a positive base")
+            gb = _unbroadcast_nd(g * a ** b * log(a), y.shape)
+        return ga, gb
+    return _result(out, (a, b), backward, graph_backward)
 
 
 def maximum(lhs, rhs):
@@ -117,71 +127,48 @@ def minimum(lhs, rhs):
 
 def compare(ufunc, lhs, rhs):
     a, b = _operands(lhs, rhs)
-    return NDArray(ufunc(a._data, b._data).astype(a._data.dtype))
+    return wrap(ufunc(a._data, b._data).astype(a._data.dtype))
 
 
 # ----- elementwise unary -----------------------------------------------------------------
 
 def negative(a):
-    return _result(-a._data, (a,), lambda g: (-g,))
+    return _result(-a._data, (a,), lambda g: (-g,), lambda g: (-g,))
 
 
 def exp(a):
     out = np.exp(a._data)
-    return _result(out, (a,), lambda g: (g * out,))
+    return _result(out, (a,), lambda g: (g * out,), lambda g: (g * exp(a),))
 
 
 def log(a):
     x = a._data
-    return _result(np.log(x), (a,), lambda g: (g / x,))
+    return _result(np.log(x), (a,), lambda g: (g / x,), lambda g: (g / a,))
+
+
+def sin(a):
+    x = a._data
+    return _result(np.sin(x), (a,), lambda g: (g * np.cos(x),), lambda g: (g * cos(a),))
+
+
+def cos(a):
+    x = a._data
+    return _result(np.cos(x), (a,), lambda g: (-g * np.sin(x),), lambda g: (-g * sin(a),))
 
 
 def sqrt(a):
     out = np.sqrt(a._data)
-    return _result(out, (a,), lambda g: (g / (2 * out),))
+    return _result(out, (a,), lambda g: (g / (2 * out),), lambda g: (g / (2 * sqrt(a)),))
 
 
 def square(a):
     x = a._data
-    return _result(x * x, (a,), lambda g: (2 * g * x,))
+    return _result(x * x, (a,), lambda g: (2 * g * x,), lambda g: (2 * g * a,))
 
 
 def abs(a):
     x = a._data
     return _result(np.abs(x), (a,), lambda g: (g * np.sign(x),))
-
-
-def relu(a):
-    out = np.maximum(a._data, 0)
-    return _result(out, (a,), lambda g: (g * (out > 0),))
-
-
-def sigmoid(a):
-    out = _sigmoid(a._data)
-    return _result(out, (a,), lambda g: (g * out * (1 - out),))
-
-
-def _sigmoid(x):
-    # exp of a negative number only, so large |x| neither overflows nor warns.
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
-
-
-def tanh(a):
-    out = np.tanh(a._data)
-    return _result(out, (a,), lambda g: (g * (1 - out * out),))
-
-
-def softrelu(a):
-    x = a._data
-    out = np.logaddexp(0, x).astype(x.dtype, copy=False)
-    return _result(out, (a,), lambda g: (g * _sigmoid(x),))
-
-
-def softsign(a):
-    x = a._data
-    denom = 1 + np.abs(x)
-    return _result(x / denom, (a,), lambda g: (g / (denom * denom),))
 
 
 def clip(a, a_min, a_max):
@@ -196,76 +183,136 @@ def cast(a, dtype):
 
 
 def copy(a):
-    return _result(a._data.copy(), (a,), lambda g: (g,))
+    return _result(a._data.copy(), (a,), lambda g: (g,), lambda g: (g,))
 
 
 # ----- shape ---------------------------------------------------------------------------
 
-def _mx_shape(src, shape):
-    """MXNet's reshape codes: 0 copies the input dimension, -1 infers one, -2 copies the rest."""
-    out = []
-    i = 0
-    for d in shape:
-        d = int(d)
+def _mx_shape(src, shape, reverse=False):
+    """MXNet's reshape codes: 0 copies an input dimension, -1 infers one, -2 copies the rest,
+    -3 merges two input dimensions, -4 splits one into the next two values (one may be -1).
+    With ``reverse`` the codes are read from the right."""
+    src, shape = tuple(src), [int(d) for d in shape]
+    if reverse:
+        src, shape = src[::-1], shape[::-1]
+    out, infer, i, k = [], None, 0, 0
+    while k < len(shape):
+        d = shape[k]
         if d == 0:
             out.append(src[i])
+            i += 1
+        elif d == -1:
+            if infer is not None:
+                raise ValueError("reshape: only one dimension can be -1, got %s" % (shape,))
+            infer = len(out)
+            out.append(1)
             i += 1
         elif d == -2:
             out.extend(src[i:])
             i = len(src)
+        elif d == -3:
+            out.append(src[i] * src[i + 1])
+            i += 2
+        elif d == -4:
+            whole, d1, d2 = src[i], shape[k + 1], shape[k + 2]
+            if reverse:
+                d1, d2 = d2, d1
+            if d1 == -1:
+                d1 = whole // d2
+            if d2 == -1:
+                d2 = whole // d1
+            pair = [d1, d2] if not reverse else [d2, d1]
+            out.extend(pair)
+            i += 1
+            k += 2
         else:
             out.append(d)
             i += 1
-    return tuple(out)
+        k += 1
+    if infer is not None:
+        known = int(np.prod([d for j, d in enumerate(out) if j != infer]))
+        out[infer] = int(np.prod(src)) // known if known else 0
+    return tuple(out[::-1]) if reverse else tuple(out)
 
 
-def reshape(a, shape):
+def _reshaped(a, shape, reverse):
     src = a.shape
     try:
-        data = a._data.reshape(_mx_shape(src, shape))
-    except ValueError:
-        raise ValueError("cannot reshape an array of shape %s (%d elements) into %s"
-                         % (src, a.size, tuple(shape))) from None
-    return _result(data, (a,), lambda g: (g.reshape(src),))
+        return a._data.reshape(_mx_shape(src, shape, reverse))
+    except (ValueError, IndexError) as exc:
+        raise ValueError("cannot reshape an array of shape %s (%d elements) into %s: %s"
+                         % (src, a.size, tuple(shape), exc)) from None
 
+
+def reshape(a, shape, reverse=False):
+    """``nd.reshape``: a new array (the ``NDArray.reshape`` method gives a view)."""
+    src = a.shape
+    return _result(_reshaped(a, shape, reverse).copy(), (a,), lambda g: (g.reshape(src),),
+                   lambda g: (g.reshape(src),))
+
+
+def reshape_view(a, shape, reverse=False):
+    """The ``NDArray.reshape`` method: shares memory with ``a`` where numpy can."""
+    src = a.shape
+    return _result(_reshaped(a, shape, reverse), (a,), lambda g: (g.reshape(src),),
+                   lambda g: (g.reshape(src),))
+
+
+# Like MXNet, these make new arrays: writing the source later does not change the result.
+# The methods' ``inplace=True`` gives a view (see ndarray.py).
 
 def flatten(a):
     src = a.shape
     n = src[0] if src else 1
-    return _result(a._data.reshape(n, -1), (a,), lambda g: (g.reshape(src),))
+    return _result(a._data.reshape(n, -1).copy(), (a,), lambda g: (g.reshape(src),))
 
 
 def transpose(a, axes=None):
     inverse = None if axes is None else np.argsort(axes)
-    return _result(np.transpose(a._data, axes), (a,),
-                   lambda g: (np.transpose(g, inverse),))
+    return _result(np.transpose(a._data, axes).copy(), (a,),
+                   lambda g: (np.transpose(g, inverse),),
+                   lambda g: (transpose(g, None if inverse is None else tuple(inverse)),))
 
 
 def expand_dims(a, axis):
     src = a.shape
-    return _result(np.expand_dims(a._data, axis), (a,), lambda g: (g.reshape(src),))
+    return _result(np.expand_dims(a._data, axis).copy(), (a,), lambda g: (g.reshape(src),))
 
 
 def squeeze(a, axis=None):
     src = a.shape
-    return _result(np.squeeze(a._data, axis), (a,), lambda g: (g.reshape(src),))
+    return _result(np.squeeze(a._data, axis).copy(), (a,), lambda g: (g.reshape(src),))
 
 
 def getitem(a, key):
-    if isinstance(key, NDArray):
+    if isinstance(key, ArrayBase):
         key = key._data.astype(np.int64)
     elif isinstance(key, tuple):
-        key = tuple(k._data.astype(np.int64) if isinstance(k, NDArray) else k for k in key)
+        key = tuple(k._data.astype(np.int64) if isinstance(k, ArrayBase) else k for k in key)
     src = a._data
+    data = src[key]
+    if not isinstance(data, np.ndarray) or data.ndim == 0:
+        # MXNet 1.x: one element picked by integers is a (1,) array, not a 0-d one.
+        data = np.asarray(data).reshape(1)
+        picked = ()
+    else:
+        picked = data.shape
 
     def backward(g):
         full = np.zeros_like(src)
-        np.add.at(full, key, g)
+        np.add.at(full, key, g.reshape(picked))
         return (full,)
-    data = src[key]
-    if not isinstance(data, np.ndarray):
-        data = np.asarray(data)
-    return _result(data, (a,), backward)
+    return _result(data, (a,), backward, lambda g: (_scatter(g, src.shape, key, picked),))
+
+
+def _scatter(g, shape, key, picked):
+    """Zeros of ``shape`` with the array ``g`` added at ``key``, as a recorded op (getitem's
+    gradient, differentiable again: its own gradient is getitem)."""
+    full = np.zeros(shape, dtype=g._data.dtype)
+    np.add.at(full, key, g._data.reshape(picked))
+    gshape = g.shape
+    return _result(full, (g,), lambda h: (h[key].reshape(gshape),),
+                   lambda h: (getitem(h, key).reshape(gshape),))
 
 
 def concat(*arrays, dim=1):
@@ -306,6 +353,12 @@ def _restore(g, shape, axes, keepdims):
     return g
 
 
+def _restore_nd(g, x, axes, keepdims):
+    """``_restore`` with recorded ops: the reduced gradient spread back over ``x``'s shape."""
+    kept = [1 if i in axes else d for i, d in enumerate(x.shape)]
+    return g.reshape(kept) * wrap(np.ones(x.shape, dtype=x.dtype))
+
+
 def _reduced(out, ndim, axes, keepdims):
     """MXNet 1.x gives a reduction over every axis shape (1,), not a 0-d array."""
     if not keepdims and len(axes) == ndim:
@@ -313,22 +366,31 @@ def _reduced(out, ndim, axes, keepdims):
     return np.asarray(out)
 
 
+def _accumulator(dtype):
+    """float16 sums accumulate in float32, as MXNet's do (then round back once)."""
+    return np.float32 if dtype == np.float16 else None
+
+
 def sum(a, axis=None, keepdims=False, exclude=False):
     x = a._data
     axes = _axes(x.ndim, axis, exclude)
-    out = _reduced(x.sum(axis=axes, keepdims=keepdims), x.ndim, axes, keepdims)
+    out = x.sum(axis=axes, keepdims=keepdims, dtype=_accumulator(x.dtype))
+    out = _reduced(out.astype(x.dtype, copy=False), x.ndim, axes, keepdims)
     return _result(out, (a,),
-                   lambda g: (np.broadcast_to(_restore(g, x.shape, axes, keepdims), x.shape),))
+                   lambda g: (np.broadcast_to(_restore(g, x.shape, axes, keepdims), x.shape),),
+                   lambda g: (_restore_nd(g, x, axes, keepdims),))
 
 
 def mean(a, axis=None, keepdims=False, exclude=False):
     x = a._data
     axes = _axes(x.ndim, axis, exclude)
     count = int(np.prod([x.shape[i] for i in axes])) if axes else 1
-    out = _reduced(x.mean(axis=axes, keepdims=keepdims), x.ndim, axes, keepdims)
+    out = x.mean(axis=axes, keepdims=keepdims, dtype=_accumulator(x.dtype))
+    out = _reduced(out.astype(x.dtype, copy=False), x.ndim, axes, keepdims)
     return _result(out, (a,),
                    lambda g: (np.broadcast_to(_restore(g, x.shape, axes, keepdims) / count,
-                                              x.shape),))
+                                              x.shape),),
+                   lambda g: (_restore_nd(g, x, axes, keepdims) / count,))
 
 
 def _extreme(reduce, a, axis, keepdims, exclude):
@@ -357,12 +419,12 @@ def min(a, axis=None, keepdims=False, exclude=False):
 def argmax(a, axis=None, keepdims=False):
     # MXNet returns indices as floats of the input's dtype; no gradient flows.
     out = np.argmax(a._data, axis=axis, keepdims=keepdims)
-    return NDArray(np.asarray(out).astype(a._data.dtype))
+    return wrap(np.asarray(out).astype(a._data.dtype))
 
 
 def argmin(a, axis=None, keepdims=False):
     out = np.argmin(a._data, axis=axis, keepdims=keepdims)
-    return NDArray(np.asarray(out).astype(a._data.dtype))
+    return wrap(np.asarray(out).astype(a._data.dtype))
 
 
 def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32"):
@@ -371,9 +433,4 @@ def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32"):
     valid = (idx >= 0) & (idx < depth)
     np.put_along_axis(out, np.where(valid, idx, 0)[..., None],
                       np.where(valid, on_value, off_value)[..., None].astype(dtype), axis=-1)
-    return NDArray(out)
-
-
-from .nn_ops import (dot, batch_dot, softmax, log_softmax, pick,  # noqa: E402,F401
-                     FullyConnected, Activation, Dropout, softmax_cross_entropy)
-
+    return wrap(out)

@@ -77,12 +77,17 @@ def test_contradicting_in_units_names_the_layer_and_the_fix():
 
 
 @pytest.mark.parametrize("kwargs, fragment", [
-    (dict(units=0), "at least 1"), (dict(units=-3), "at least 1"), (dict(units=2.5), "whole"),
+    (dict(units=-3), "whole number"), (dict(units=2.5), "whole"),
     (dict(units=4, in_units=-1), "in_units"), (dict(units=4, activation="swish"), "relu"),
 ])
 def test_dense_refuses_bad_settings(kwargs, fragment):
     with pytest.raises(ValueError, match=fragment):
         nn.Dense(**kwargs)
+
+
+def test_dense_accepts_zero_units_as_mxnet_does():
+    layer = nn.Dense(0, in_units=3)
+    assert layer.weight.shape == (0, 3) and layer.bias.shape == (0,)
 
 
 @pytest.mark.parametrize("rate", [-0.1, 1.0, 1.5])

@@ -2,6 +2,7 @@
 runs ``forward``. HybridBlock adds deferred shape inference for its parameters."""
 
 import threading
+import warnings
 from collections import OrderedDict
 
 from .. import autograd, initializer as _init, nd
@@ -141,6 +142,7 @@ class Block:
         >>> net.collect_params()                  # everything
         >>> net.collect_params('.*weight|.*bias')
         """
+        self._check_container_with_block()
         out = ParameterDict(self._params.prefix)
         if select:
             out.update(self._params.select(select))
@@ -149,6 +151,26 @@ class Block:
         for child in self._children.values():
             out.update(child.collect_params(select=select))
         return out
+
+    def _check_container_with_block(self):
+        """Warn, as Gluon does, about blocks kept in a list, tuple or dict attribute: they are
+        not registered, so their parameters are not collected, initialized or trained."""
+        children = {id(c) for c in self._children.values()}
+
+        def hidden(value):
+            if isinstance(value, (list, tuple)):
+                return any(hidden(v) for v in value)
+            if isinstance(value, dict):
+                return any(hidden(v) for v in value.values())
+            return isinstance(value, Block) and id(value) not in children
+
+        for key, value in self.__dict__.items():
+            if (isinstance(value, (list, tuple, dict)) and not key.startswith("__")
+                    and key not in ("_children", "_layers") and hidden(value)):
+                warnings.warn('"%s" is an unregistered container with Blocks. Blocks inside a '
+                              'list, tuple or dict are not registered automatically: register '
+                              'them with register_child(), or use nn.Sequential instead.'
+                              % key, stacklevel=3)
 
     def _collect_params_with_prefix(self, prefix=""):
         """Parameters keyed by their place in the structure: ``0.weight``, ``dense1.bias``."""

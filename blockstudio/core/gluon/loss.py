@@ -7,9 +7,11 @@ from .block import HybridBlock
 
 
 def _apply_weighting(loss, weight=None, sample_weight=None):
+    """As Gluon: ``sample_weight`` broadcasts against the loss as it is (one value per sample
+    is an (N, 1) array for an (N, 1) loss), then the scalar ``weight`` scales it."""
     if sample_weight is not None:
         loss = loss * sample_weight
-    if weight is not None and weight != 1:
+    if weight is not None:
         loss = loss * weight
     return loss
 
@@ -30,7 +32,7 @@ class Loss(HybridBlock):
         return "%s(batch_axis=%s, w=%s)" % (type(self).__name__, self._batch_axis, self._weight)
 
     def _mean_per_sample(self, loss):
-        if loss.ndim <= 1:
+        if loss.ndim <= 1 and self._batch_axis in (0, -1):  # nothing else to average
             return loss
         return loss.mean(axis=self._batch_axis, exclude=True)
 
@@ -58,11 +60,16 @@ class SoftmaxCrossEntropyLoss(Loss):
             else:
                 loss = -(pred * _reshape_like(label, pred)).sum(axis=self._axis, keepdims=True)
         else:
-            # The fused op checks that labels and predictions agree in number.
+            # Gluon computes -pick(log_softmax(pred), label, keepdims=True); the fused op gives
+            # the same values without the kept axis. The fused op checks that labels and
+            # predictions agree in number.
             loss = F.softmax_cross_entropy(pred, label, axis=self._axis,
                                            sparse_label=self._sparse_label)
-        if sample_weight is not None or self._weight is not None:
-            loss = _apply_weighting(loss, self._weight, sample_weight)
+            if sample_weight is None and self._weight is None:
+                return self._mean_per_sample(loss)  # the kept axis would be averaged away
+            # Weights broadcast against Gluon's shape, the class axis kept as 1.
+            loss = loss.expand_dims(self._axis % pred.ndim)
+        loss = _apply_weighting(loss, self._weight, sample_weight)
         return self._mean_per_sample(loss)
 
 
@@ -105,11 +112,20 @@ class SigmoidBinaryCrossEntropyLoss(Loss):
     def hybrid_forward(self, F, pred, label, sample_weight=None, pos_weight=None):
         label = _reshape_like(label if isinstance(label, NDArray) else nd.array(label), pred)
         if not self._from_sigmoid:
-            # relu(x) - x*z + log(1 + exp(-|x|)): stable for large |x|.
-            loss = F.relu(pred) - pred * label + F.softrelu(-F.abs(pred))
+            if pos_weight is None:
+                # relu(x) - x*z + log(1 + exp(-|x|)): stable for large |x|.
+                loss = F.relu(pred) - pred * label + F.softrelu(-F.abs(pred))
+            else:
+                # x - x*z + (1 + z*(pos_weight - 1)) * (log(1 + exp(-|x|)) + relu(-x))
+                log_weight = 1 + (pos_weight - 1) * label
+                loss = pred - pred * label + log_weight * (F.softrelu(-F.abs(pred))
+                                                           + F.relu(-pred))
         else:
             eps = 1e-12
-            loss = -(F.log(pred + eps) * label + F.log(1.0 - pred + eps) * (1.0 - label))
+            positive = F.log(pred + eps) * label
+            if pos_weight is not None:
+                positive = positive * pos_weight
+            loss = -(positive + F.log(1.0 - pred + eps) * (1.0 - label))
         loss = _apply_weighting(loss, self._weight, sample_weight)
         return self._mean_per_sample(loss)
 

@@ -119,7 +119,9 @@ class Parameter:
                 % (self.name, shape_str(self._shape)))
         (initializer,) = self._deferred_init
         data = np.zeros(self._shape, dtype=self.dtype, order=self._order)
-        initializer(self.name, data)
+        # As Gluon: the chosen initializer's own rule, whatever the name ends with (a bias
+        # given Constant(1) gets ones; Dense asks for zeros for its bias by name).
+        initializer._init_weight(self.name, data)
         self._init_impl(data)
 
     def _init_impl(self, data):
@@ -260,8 +262,29 @@ class ParameterDict:
         if param is None:
             param = Parameter(full, **kwargs)
             self._params[full] = param
-        elif "shape" in kwargs and kwargs["shape"] is not None:
-            param.shape = kwargs["shape"]
+        else:
+            _match_existing(param, kwargs)
+        return param
+
+    def get_constant(self, name, value=None):
+        """The constant ``prefix + name`` (a parameter with no gradient that keeps ``value``),
+        created from ``value`` if it does not exist.
+
+        >>> self.scale = self.params.get_constant("scale", nd.array([2.0, 3.0]))
+        """
+        full = self._prefix + name
+        param = self._get_impl(full)
+        if param is None:
+            if value is None:
+                raise KeyError("No constant named '%s'. Give a value to create it." % full)
+            param = Constant(full, value)
+            self._params[full] = param
+        elif value is not None:
+            if not isinstance(param, Constant):
+                raise TypeError("Parameter '%s' exists and is not a Constant" % full)
+            given = value._data if isinstance(value, NDArray) else np.asarray(value)
+            if not np.array_equal(given, param.value):
+                raise ValueError("Constant '%s' exists with a different value" % full)
         return param
 
     def update(self, other):
@@ -313,6 +336,62 @@ class ParameterDict:
         from ..serialization import load_arrays
         loaded = {restore_prefix + k: v for k, v in load_arrays(filename).items()}
         _assign_loaded(dict(self.items()), loaded, filename, allow_missing, ignore_extra)
+
+
+_CHECKED = ("dtype", "init", "grad_req", "lr_mult", "wd_mult", "allow_deferred_init")
+
+
+def _match_existing(param, kwargs):
+    """Gluon's rule for getting an existing (e.g. shared) parameter: an unknown (0)
+    dimension on either side is filled from the other; any other difference is an error."""
+    for key, value in kwargs.items():
+        if value is None:
+            continue
+        if key == "shape":
+            shape = (value,) if isinstance(value, int) else tuple(int(d) for d in value)
+            existing = param.shape
+            if existing is None:
+                param._shape = shape
+                continue
+            merged = _merge_shapes(shape, existing)
+            if merged is None:
+                raise ValueError("Cannot retrieve Parameter '%s': its shape %s does not match "
+                                 "the requested %s" % (param.name, shape_str(existing),
+                                                       shape_str(shape)))
+            param._shape = merged
+        elif key in _CHECKED:
+            existing = getattr(param, key)
+            same = (np.dtype(value) == np.dtype(existing) if key == "dtype" else
+                    _init.create(value) == existing if key == "init" else value == existing)
+            if existing is not None and not same:
+                raise ValueError("Cannot retrieve Parameter '%s' because desired attribute "
+                                 "does not match with stored for attribute '%s': desired '%s' "
+                                 "vs stored '%s'." % (param.name, key, value, existing))
+
+
+def _merge_shapes(wanted, existing):
+    if len(wanted) != len(existing):
+        return None
+    out = []
+    for a, b in zip(wanted, existing):
+        if a > 0 and b > 0 and a != b:
+            return None
+        out.append(a if a > 0 else b)
+    return tuple(out)
+
+
+class Constant(Parameter):
+    """A parameter that never gets a gradient and is initialized to ``value``."""
+
+    def __init__(self, name, value):
+        value = value._data if isinstance(value, NDArray) else np.asarray(value, np.float32)
+        self.value = value.copy()
+        super().__init__(name, grad_req="null", shape=value.shape, dtype=value.dtype,
+                         init=_init.Constant(self.value), differentiable=False)
+
+    def __repr__(self):
+        return "Constant %s (shape=%s, dtype=%s)" % (self.name, shape_str(self.shape),
+                                                     np.dtype(self.dtype).name)
 
 
 def _assign_loaded(params, loaded, filename, allow_missing, ignore_extra):

@@ -3,6 +3,7 @@
 import numpy as np
 
 from .. import optimizer as opt
+from ..ndarray import NDArray
 from .parameter import Parameter, ParameterDict
 
 
@@ -36,8 +37,16 @@ class Trainer:
                 seen.add(id(param))
                 self._params.append(param)
         optimizer_params = dict(optimizer_params or {})
-        self._scale = optimizer_params.pop("rescale_grad", 1.0)
+        if isinstance(optimizer, opt.Optimizer):
+            if optimizer_params:
+                raise ValueError("optimizer_params must be None when optimizer is an Optimizer "
+                                 "instance; set them on the instance instead.")
+            self._scale = optimizer.rescale_grad
+        else:
+            self._scale = optimizer_params.pop("rescale_grad", 1.0)
         self._optimizer = opt.create(optimizer, **optimizer_params)
+        # As Gluon does: the optimizer finds each parameter's lr_mult and wd_mult by index.
+        self._optimizer.param_dict = dict(enumerate(self._params))
         self._states = {}
 
     @property
@@ -64,7 +73,9 @@ class Trainer:
 
     def _update(self, ignore_stale_grad):
         optimizer = self._optimizer
-        optimizer.num_update += 1
+        numpy_path = opt.uses_numpy_path(optimizer)
+        if numpy_path:  # the extension API's update() counts updates itself
+            optimizer.num_update += 1
         items = []
         states = self._states
         for i, param in enumerate(self._params):
@@ -84,25 +95,35 @@ class Trainer:
                     "step(batch_size, ignore_stale_grad=True) to skip those parameters."
                     % param.name)
             grad._fresh = False
+            if not numpy_path:  # a user's Optimizer subclass: MXNet's calls, on NDArrays
+                if i not in states:
+                    states[i] = optimizer.create_state_multi_precision(i, data)
+                optimizer.update_multi_precision(i, data, grad, states[i])
+                continue
             if i in states:
                 state = states[i]
             else:
-                state = states[i] = optimizer.create_state(i, data._data)
+                state = states[i] = optimizer._create_state_np(i, data._data)
             items.append((i, data._data, grad._data, state, param.lr_mult, param.wd_mult))
-        optimizer.update_all(items)
+        if items:
+            optimizer._update_all_np(items)
 
     def save_states(self, fname):
-        """Save the optimizer's state (momentum, Adam moments, update count), atomically."""
+        """Save the optimizer's state (momentum, Adam moments, update count), atomically.
+
+        States made by a custom optimizer through MXNet's API (NDArrays, None, tuples of them)
+        are saved too, under ``p<index>`` keys that record their nesting.
+        """
         from ..serialization import save_arrays
         arrays = {"__num_update__": np.array(self._optimizer.num_update)}
         for i, state in self._states.items():
-            if state is None:
-                continue
-            if isinstance(state, dict):
+            if isinstance(state, np.ndarray):
+                arrays["%d" % i] = state
+            elif isinstance(state, dict):
                 for key, value in state.items():
                     arrays["%d.%s" % (i, key)] = np.asarray(value)
-            else:
-                arrays["%d" % i] = state
+            elif state is not None or not opt.uses_numpy_path(self._optimizer):
+                _flatten_state("p%d" % i, state, arrays)
         save_arrays(fname, arrays)
 
     def load_states(self, fname):
@@ -111,7 +132,7 @@ class Trainer:
         arrays = load_arrays(fname)
         states = {}
         for key, value in arrays.items():
-            if key == "__num_update__":
+            if key == "__num_update__" or key.startswith("p"):
                 continue
             index, _, field = key.partition(".")
             index = int(index)
@@ -122,6 +143,37 @@ class Trainer:
                 states.setdefault(index, {})[field] = int(value) if field == "t" else value
             else:
                 states[index] = value
+        for index in {int(k[1:].split(":")[0].split("~")[0]) for k in arrays if k.startswith("p")}:
+            if index >= len(self._params):
+                raise ValueError("Optimizer state in '%s' is for %d or more parameters, but this "
+                                 "Trainer has %d." % (fname, index + 1, len(self._params)))
+            states[index] = _unflatten_state("p%d" % index, arrays)
         self._states = states
         self._optimizer.num_update = int(arrays.get("__num_update__", 0))
+
+
+def _flatten_state(key, state, out):
+    """An extension-API state (NDArray, None, or tuples/lists of them) as named arrays."""
+    if state is None:
+        out[key + "~none"] = np.zeros(0, np.uint8)
+    elif isinstance(state, (tuple, list)):
+        out[key + "~len"] = np.array(len(state))
+        for k, item in enumerate(state):
+            _flatten_state("%s:%d" % (key, k), item, out)
+    elif isinstance(state, NDArray):
+        out[key] = state._data
+    else:
+        raise TypeError("save_states: cannot save an optimizer state of type %s; states must be "
+                        "NDArrays, None or tuples of them" % type(state).__name__)
+
+
+def _unflatten_state(key, arrays):
+    if key + "~none" in arrays:
+        return None
+    if key + "~len" in arrays:
+        return tuple(_unflatten_state("%s:%d" % (key, k), arrays)
+                     for k in range(int(arrays[key + "~len"])))
+    if key not in arrays:
+        raise ValueError("save_states file is missing the optimizer state '%s'" % key)
+    return NDArray(np.array(arrays[key]))
 

@@ -7,13 +7,16 @@
 
 from ..ndarray import (NDArray, array, zeros, ones, full, empty, arange,  # noqa: F401
                        zeros_like, ones_like, waitall)
-from ..ops import (add, subtract, multiply, divide, power, maximum, minimum,  # noqa: F401
-                   negative, exp, log, sqrt, square, abs, relu, sigmoid, tanh, softrelu,
+from ..ops import (add, subtract, multiply, divide, modulo, power, maximum, minimum,  # noqa: F401
+                   negative, exp, log, sin, cos, sqrt, square, abs, relu, sigmoid, tanh, softrelu,
                    softsign, clip, cast, copy, reshape, flatten, transpose, expand_dims,
                    squeeze, concat, stack, sum, mean, max, min, argmax, argmin, one_hot)
 from ..nn_ops import (dot, batch_dot, softmax, log_softmax, pick,  # noqa: F401
                       FullyConnected, Activation, Dropout, softmax_cross_entropy)
+from ..select_ops import (slice, slice_axis, take, split, where, topk,  # noqa: F401,A004
+                          broadcast_to, norm, round, eye)
 from . import random  # noqa: F401
+from .random import uniform, normal  # noqa: F401  (MXNet's top-level aliases)
 
 Flatten = flatten
 Reshape = reshape
@@ -26,6 +29,7 @@ broadcast_add = add
 broadcast_sub = subtract
 broadcast_mul = multiply
 broadcast_div = divide
+broadcast_mod = modulo
 broadcast_maximum = maximum
 broadcast_minimum = minimum
 

@@ -67,7 +67,10 @@ class DataLoader:
 
     def __init__(self, dataset, batch_size=None, shuffle=False, sampler=None, last_batch=None,
                  batch_sampler=None, batchify_fn=None, num_workers=0, pin_memory=False, pin_device_id=0,
-                 prefetch=None, thread_pool=False, timeout=120, *, vectorize=True):
+                 prefetch=None, thread_pool=False, timeout=120, auto_reload=True, *,
+                 vectorize=True):
+        # auto_reload (MXNet 1.9: restart worker processes each epoch) means nothing here:
+        # batches are made in this process. Accepted so Gluon code runs unchanged.
         self._dataset = dataset
         if batch_sampler is None:
             if batch_size is None:

@@ -1,6 +1,7 @@
 """The basic layers: Sequential, Dense, Activation, Dropout, Flatten."""
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -21,6 +22,19 @@ class Sequential(Block):
 
     def __init__(self, prefix=None, params=None):
         super().__init__(prefix=prefix, params=params)
+        # The children in order, kept beside the dict: indexing one layer must not copy
+        # them all (that made touching every layer of a 5000-layer net quadratic).
+        self._layers = []
+
+    def register_child(self, block, name=None):
+        if name is None:
+            name = str(len(self._children))
+        previous = self._children.get(name)
+        super().register_child(block, name)
+        if previous is None:
+            self._layers.append(block)
+        else:
+            self._layers[self._layers.index(previous)] = block
 
     def add(self, *blocks):
         for block in blocks:
@@ -28,8 +42,17 @@ class Sequential(Block):
                 raise TypeError("Sequential.add takes blocks, got %r" % (block,))
             self.register_child(block)
 
+    def hybridize(self, active=True, **kwargs):
+        """As Gluon, suggests HybridSequential when every child could be hybridized."""
+        if (type(self) is Sequential and self._layers
+                and all(isinstance(c, HybridBlock) for c in self._layers)):
+            warnings.warn("All children of this Sequential layer '%s' are HybridBlocks. Consider "
+                          "using HybridSequential for the best performance." % self.prefix,
+                          stacklevel=2)
+        super().hybridize(active, **kwargs)
+
     def forward(self, x):
-        for block in self._children.values():
+        for block in self._layers:
             x = block(x)
         return x
 
@@ -39,7 +62,7 @@ class Sequential(Block):
         return "%s(\n%s\n)" % (self.__class__.__name__, "\n".join(lines))
 
     def __getitem__(self, key):
-        layers = list(self._children.values())[key]
+        layers = self._layers[key]
         if isinstance(layers, list):
             net = type(self)(prefix=self._prefix)
             with net.name_scope():
@@ -87,8 +110,9 @@ class Dense(HybridBlock):
 
     def __init__(self, units, activation=None, use_bias=True, flatten=True, dtype="float32",
                  weight_initializer=None, bias_initializer="zeros", in_units=0, **kwargs):
-        if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
-            raise ValueError("Dense units must be a whole number of at least 1, got %r" % (units,))
+        # 0 is accepted, as MXNet accepts it (a layer with no outputs).
+        if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 0:
+            raise ValueError("Dense units must be a whole number, got %r" % (units,))
         if isinstance(in_units, bool) or not isinstance(in_units, numbers.Integral) or in_units < 0:
             raise ValueError("Dense in_units must be a whole number, 0 to infer it from the "
                              "first batch, got %r" % (in_units,))

@@ -1,0 +1,499 @@
+"""Run a body of ordinary Gluon snippets on blockstudio.core and on real MXNet 1.9.1, and print
+how many agree.
+
+    .venv/bin/python tools/differential.py            # needs ~/mxv (or --mxnet PYTHON)
+    .venv/bin/python tools/differential.py -v         # also list every disagreement
+
+The body is the recorded cases of tests/core/fidelity_cases.py plus the snippets below
+(Dense networks, parameters, autograd, NDArray, losses, Trainer and data, written as a user
+writes them). MXNet runs in its own interpreter (a subprocess); results come back as JSON and
+are compared with tests/core/fidelity_compare.py. Without the MXNet interpreter the script
+says so and exits with status 2.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "core"))
+
+import fidelity_cases  # noqa: E402
+from fidelity_cases import val  # noqa: E402
+
+SNIPPETS = {}
+
+
+def snippet(fn):
+    SNIPPETS[fn.__name__] = fn
+    return fn
+
+
+def _x(nd):
+    return nd.array(np.linspace(-1, 1, 12).reshape(3, 4))
+
+
+# ----- NDArray ----------------------------------------------------------------------------
+
+@snippet
+def nd_arith_broadcast(mx):
+    nd = mx.nd
+    x = _x(nd)
+    return val((x + nd.array([1.0, 2.0, 3.0, 4.0])) * 2 - x / 3)
+
+
+@snippet
+def nd_reductions(mx):
+    x = _x(mx.nd)
+    return [val(x.sum(axis=1)), val(x.mean(axis=0, keepdims=True)), val(x.max()),
+            val(x.min(axis=1)), val(x.argmax(axis=1)), val(x.sum(axis=1, exclude=True))]
+
+
+@snippet
+def nd_creation(mx):
+    nd = mx.nd
+    return [val(nd.zeros((2, 3))), val(nd.ones((2,), dtype="int32")), val(nd.full((2, 2), 3.5)),
+            val(nd.arange(0, 5, 2)), val(nd.arange(3, repeat=2))]
+
+
+@snippet
+def nd_dtype_of_array_from_list(mx):
+    nd = mx.nd
+    return [str(nd.array([1, 2]).dtype.__name__), str(nd.array(np.arange(3)).dtype.__name__),
+            str(nd.array([1, 2], dtype="int64").dtype.__name__)]
+
+
+@snippet
+def nd_comparisons(mx):
+    x = _x(mx.nd)
+    return [val(x > 0), val(x == x), val(x <= 0.5)]
+
+
+@snippet
+def nd_indexing(mx):
+    x = _x(mx.nd)
+    return [val(x[1]), val(x[1:3]), val(x[:, 2]), val(x[1, 2]), val(x[mx.nd.array([0, 2])])]
+
+
+@snippet
+def nd_setitem_slices(mx):
+    x = mx.nd.zeros((3, 4))
+    x[1:, 2] = 5
+    x[0] = mx.nd.array([1, 2, 3, 4])
+    x[:] += 1
+    return val(x)
+
+
+@snippet
+def nd_concat_stack(mx):
+    nd = mx.nd
+    a, b = nd.ones((2, 2)), nd.zeros((2, 2))
+    return [val(nd.concat(a, b, dim=0)), val(nd.concat(a, b)), val(nd.stack(a, b, axis=1))]
+
+
+@snippet
+def nd_dot_and_batch_dot(mx):
+    nd = mx.nd
+    a = _x(nd)
+    return [val(nd.dot(a, a.T)), val(nd.dot(a, a, transpose_a=True)),
+            val(nd.batch_dot(a.reshape((3, 2, 2)), a.reshape((3, 2, 2))))]
+
+
+@snippet
+def nd_activations(mx):
+    nd = mx.nd
+    x = _x(nd) * 3
+    return [val(nd.relu(x)), val(nd.sigmoid(x)), val(nd.tanh(x)), val(nd.softmax(x)),
+            val(nd.log_softmax(x, axis=0)), val(nd.Activation(x, act_type="softrelu"))]
+
+
+@snippet
+def nd_one_hot_pick(mx):
+    nd = mx.nd
+    return [val(nd.one_hot(nd.array([0, 2, 1]), 3)),
+            val(nd.pick(_x(nd), nd.array([0, 3, 1]), axis=1))]
+
+
+@snippet
+def nd_clip_sqrt_exp_log(mx):
+    nd = mx.nd
+    x = nd.abs(_x(nd)) + 0.1
+    return [val(nd.clip(x, 0.2, 0.8)), val(nd.sqrt(x)), val(nd.exp(x)), val(nd.log(x)),
+            val(nd.square(x)), val(x ** 2), val(2 ** x)]
+
+
+@snippet
+def nd_asscalar_and_len(mx):
+    nd = mx.nd
+    return [float(nd.array([2.5]).asscalar()), len(nd.zeros((4, 2))), nd.zeros((4, 2)).size]
+
+
+@snippet
+def nd_astype_and_copy(mx):
+    nd = mx.nd
+    x = _x(nd)
+    y = x.copy()
+    x[:] = 0
+    return [val(y.astype("int32")), val(y.astype("float16"))]
+
+
+@snippet
+def nd_reshape_like_and_expand(mx):
+    nd = mx.nd
+    x = _x(nd)
+    return [val(x.reshape_like(nd.zeros((4, 3)))), list(x.expand_dims(1).shape),
+            list(nd.expand_dims(x, axis=-1).shape), list(x.reshape((2, -1)).shape)]
+
+
+# ----- autograd ----------------------------------------------------------------------------
+
+@snippet
+def ag_chain(mx):
+    nd = mx.nd
+    x = _x(nd)
+    x.attach_grad()
+    with mx.autograd.record():
+        y = nd.sum(nd.tanh(x * 2) * nd.sigmoid(x))
+    y.backward()
+    return val(x.grad)
+
+
+@snippet
+def ag_head_grad(mx):
+    nd = mx.nd
+    x = _x(nd)
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x * x
+    y.backward(nd.ones_like(y) * 0.5)
+    return val(x.grad)
+
+
+@snippet
+def ag_grad_req_add(mx):
+    nd = mx.nd
+    x = nd.array([1.0, 2.0])
+    x.attach_grad(grad_req="add")
+    for _ in range(3):
+        with mx.autograd.record():
+            y = (x * x).sum()
+        y.backward()
+    return val(x.grad)
+
+
+@snippet
+def ag_retain_graph(mx):
+    nd = mx.nd
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = (x * 3).sum()
+    y.backward(retain_graph=True)
+    first = val(x.grad)
+    y.backward()
+    return [first, val(x.grad)]
+
+
+@snippet
+def ag_pause_and_modes(mx):
+    nd = mx.nd
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x * 2
+        with mx.autograd.pause():
+            z = y * 10
+            inside = [mx.autograd.is_recording(), mx.autograd.is_training()]
+        w = (y * z).sum()
+    w.backward()
+    return [val(x.grad), inside, mx.autograd.is_recording()]
+
+
+@snippet
+def ag_detach(mx):
+    nd = mx.nd
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x * x
+        z = (y.detach() * x).sum()
+    z.backward()
+    return val(x.grad)
+
+
+@snippet
+def ag_softmax_ce_grad(mx):
+    nd = mx.nd
+    x = _x(nd)
+    x.attach_grad()
+    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    with mx.autograd.record():
+        loss = loss_fn(x, nd.array([0, 3, 1]))
+    loss.backward()
+    return [val(loss), val(x.grad)]
+
+
+# ----- blocks, parameters, losses ----------------------------------------------------------
+
+def _mlp(mx):
+    """A small MLP with fixed, asymmetric weights (the engines' random streams differ)."""
+    nn = mx.gluon.nn
+    net = nn.Sequential()
+    with net.name_scope():
+        net.add(nn.Dense(5, activation="relu", in_units=4))
+        net.add(nn.Dense(3, in_units=5))
+    net.initialize(mx.init.Zero())
+    for i, param in enumerate(net.collect_params().values()):
+        size = int(np.prod(param.shape))
+        values = np.sin(np.arange(size) * 1.7 + i).reshape(param.shape) * 0.5
+        param.set_data(mx.nd.array(values))
+    return net
+
+
+@snippet
+def blk_mlp_forward(mx):
+    net = _mlp(mx)
+    return val(net(_x(mx.nd)))
+
+
+@snippet
+def blk_param_names_and_shapes(mx):
+    net = mx.gluon.nn.Sequential()
+    with net.name_scope():
+        net.add(mx.gluon.nn.Dense(5), mx.gluon.nn.Dense(3, use_bias=False))
+    before = [(k, list(v.shape)) for k, v in net.collect_params().items()]
+    net.initialize()
+    net(_x(mx.nd))
+    after = [(k, list(v.shape)) for k, v in net.collect_params().items()]
+    return [before, after, sorted(net.collect_params(".*weight").keys())]
+
+
+@snippet
+def blk_custom_block(mx):
+    nd = mx.nd
+
+    class Net(mx.gluon.Block):
+        def __init__(self, **kwargs):
+            super(Net, self).__init__(**kwargs)
+            with self.name_scope():
+                self.dense = mx.gluon.nn.Dense(2, in_units=4)
+                self.scale = self.params.get("scale", shape=(2,), init=mx.init.One())
+
+        def forward(self, x):
+            return self.dense(x) * self.scale.data()
+
+    net = Net()
+    net.initialize(mx.init.Constant(0.2))
+    return [val(net(_x(nd))), sorted(net.collect_params().keys())]
+
+
+@snippet
+def blk_hybrid_block(mx):
+    class Scale(mx.gluon.HybridBlock):
+        def __init__(self, **kwargs):
+            super(Scale, self).__init__(**kwargs)
+            with self.name_scope():
+                self.w = self.params.get("w", shape=(1, 4), init=mx.init.Constant(2))
+
+        def hybrid_forward(self, F, x, w):
+            return F.broadcast_mul(x, w) + 1
+
+    blk = Scale()
+    blk.initialize()
+    return val(blk(_x(mx.nd)))
+
+
+@snippet
+def blk_dense_flatten_false(mx):
+    layer = mx.gluon.nn.Dense(2, flatten=False)
+    layer.initialize(mx.init.One())
+    return list(layer(mx.nd.ones((2, 3, 4))).shape)
+
+
+@snippet
+def blk_dropout_predict_mode(mx):
+    layer = mx.gluon.nn.Dropout(0.5)
+    x = _x(mx.nd)
+    return val(layer(x))
+
+
+@snippet
+def blk_dense_repr(mx):
+    net = mx.gluon.nn.Dense(3, activation="relu", in_units=4)
+    return repr(net)
+
+
+@snippet
+def blk_set_data_and_grad_req(mx):
+    net = mx.gluon.nn.Dense(2, in_units=2)
+    net.initialize()
+    net.weight.set_data(mx.nd.array([[1.0, 2.0], [3.0, 4.0]]))
+    net.bias.grad_req = "null"
+    x = mx.nd.array([[1.0, 1.0]])
+    with mx.autograd.record():
+        y = net(x).sum()
+    y.backward()
+    return [val(net.weight.grad()), net.bias.grad_req]
+
+
+@snippet
+def loss_l2_l1_values(mx):
+    nd = mx.nd
+    pred, label = _x(nd), nd.zeros((3, 4))
+    return [val(mx.gluon.loss.L2Loss()(pred, label)), val(mx.gluon.loss.L1Loss()(pred, label)),
+            val(mx.gluon.loss.L2Loss(weight=3.0)(pred, label))]
+
+
+@snippet
+def loss_sigmoid_bce(mx):
+    nd = mx.nd
+    label = (_x(nd) > 0)
+    return val(mx.gluon.loss.SigmoidBCELoss()(_x(nd) * 4, label))
+
+
+@snippet
+def loss_softmax_ce_batch_axis(mx):
+    nd = mx.nd
+    loss = mx.gluon.loss.SoftmaxCrossEntropyLoss(axis=0, batch_axis=1)
+    return val(loss(_x(nd), nd.array([0, 2, 1, 1])))
+
+
+# ----- training ----------------------------------------------------------------------------
+
+def _fit(mx, optimizer, params, steps=5):
+    net = _mlp(mx)
+    trainer = mx.gluon.Trainer(net.collect_params(), optimizer, params)
+    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    x, y = _x(mx.nd), mx.nd.array([0, 2, 1])
+    for _ in range(steps):
+        with mx.autograd.record():
+            loss = loss_fn(net(x), y)
+        loss.backward()
+        trainer.step(3)
+    return [val(p.data()) for p in net.collect_params().values()]
+
+
+@snippet
+def train_sgd(mx):
+    return _fit(mx, "sgd", {"learning_rate": 0.5})
+
+
+@snippet
+def train_sgd_momentum_wd(mx):
+    return _fit(mx, "sgd", {"learning_rate": 0.3, "momentum": 0.9, "wd": 0.01})
+
+
+@snippet
+def train_adam(mx):
+    return _fit(mx, "adam", {"learning_rate": 0.05})
+
+
+@snippet
+def train_set_learning_rate(mx):
+    net = _mlp(mx)
+    trainer = mx.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    trainer.set_learning_rate(0.05)
+    return trainer.learning_rate
+
+
+@snippet
+def train_stale_grad_raises(mx):
+    net = _mlp(mx)
+    trainer = mx.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    net(_x(mx.nd))
+    trainer.step(1)
+    return "no error"
+
+
+# ----- data --------------------------------------------------------------------------------
+
+@snippet
+def data_array_dataset_loader(mx):
+    gluon = mx.gluon
+    ds = gluon.data.ArrayDataset(np.arange(10, dtype="float32").reshape(5, 2),
+                                 np.arange(5, dtype="float32"))
+    loader = gluon.data.DataLoader(ds, batch_size=2, last_batch="discard")
+    return [[val(d), val(l)] for d, l in loader]
+
+
+@snippet
+def data_last_batch_rollover(mx):
+    ds = mx.gluon.data.ArrayDataset(np.arange(5, dtype="float32"))
+    loader = mx.gluon.data.DataLoader(ds, batch_size=2, last_batch="rollover")
+    return [val(b) for b in loader]
+
+
+@snippet
+def data_transform_first(mx):
+    ds = mx.gluon.data.ArrayDataset(np.arange(4, dtype="float32"), np.arange(4, dtype="float32"))
+    out = ds.transform_first(lambda x: x * 10)
+    return [float(out[1][0]), float(out[1][1]), len(out)]
+
+
+@snippet
+def data_samplers(mx):
+    data = mx.gluon.data
+    return [list(data.SequentialSampler(4)),
+            [list(b) for b in data.BatchSampler(data.SequentialSampler(5), 2, "keep")]]
+
+
+ALL = {**fidelity_cases.CASES, **SNIPPETS}
+
+
+def run_all(mx):
+    out = {}
+    for name in ALL:
+        mx.random.seed(0)
+        if name in fidelity_cases.CASES:
+            out[name] = fidelity_cases.run(mx, name)
+        else:
+            out[name] = fidelity_cases.run_callable(mx, ALL[name])
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mxnet", default=os.path.expanduser("~/mxv/bin/python"),
+                        help="the interpreter that has mxnet 1.9.1 (default: ~/mxv/bin/python)")
+    parser.add_argument("--engine", choices=["ours", "mxnet"], default=None,
+                        help=argparse.SUPPRESS)  # internal: run one engine, print JSON
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args()
+    if args.engine == "mxnet":
+        import mxnet
+        print(json.dumps(run_all(mxnet)))
+        return 0
+    if not os.path.exists(args.mxnet):
+        print("no MXNet interpreter at %s: nothing to compare against (install mxnet==1.9.1 "
+              "in a venv there, or pass --mxnet)" % args.mxnet)
+        return 2
+    proc = subprocess.run([args.mxnet, __file__, "--engine", "mxnet"], capture_output=True,
+                          text=True, check=False)
+    if proc.returncode:
+        print(proc.stderr[-3000:])
+        return 1
+    theirs = json.loads(proc.stdout.strip().splitlines()[-1])
+    sys.path.insert(0, str(REPO))
+    import blockstudio.core as ours_engine
+    from fidelity_compare import differences
+    ours = run_all(ours_engine)
+    disagree = {name: differences(ours[name], theirs[name], name) for name in ALL}
+    disagree = {k: v for k, v in disagree.items() if v}
+    agree = len(ALL) - len(disagree)
+    print("%d of %d snippets agree with MXNet %s (%d recorded cases, %d further snippets)"
+          % (agree, len(ALL), "1.9.1", len(fidelity_cases.CASES), len(SNIPPETS)))
+    for name, diffs in sorted(disagree.items()):
+        print("  differs: %s" % name)
+        if args.verbose:
+            for d in diffs[:3]:
+                print("      " + d[:300])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -43,6 +43,9 @@ def atomic_write(path, mode="wb"):
     folder = os.path.dirname(os.path.abspath(path))
     clean_stale_temp_files(folder)
     fd, tmp = _locked_temp_file(path, folder)
+    # The lock belongs to the open file, not to this descriptor: a duplicate keeps it held until
+    # the file has its final name, so no cleaner can take it for a leftover in between.
+    lock = os.dup(fd)
     try:
         # mkstemp makes the file private (0600); give it the mode a plain open() would, or the
         # mode of the file it replaces.
@@ -50,19 +53,29 @@ def atomic_write(path, mode="wb"):
             os.chmod(tmp, os.stat(path).st_mode & 0o7777)
         except FileNotFoundError:
             os.chmod(tmp, 0o666 & ~_UMASK)
-        with os.fdopen(fd, mode) as f:
-            named = _PathNamingFile(f, path)
-            yield named
-            named.flush()
-            try:
-                os.fsync(f.fileno())
-            except OSError as err:
-                raise _naming(err, path) from None
+        f = os.fdopen(fd, mode)
+        try:
+            yield _PathNamingFile(f, path)  # its write errors name the file; the body's own do not
+        except BaseException:
+            # Closing flushes what is buffered and may fail again: that is not news.
+            with contextlib.suppress(OSError):
+                f.close()
+            raise
+        try:
+            f.flush()
+            os.fsync(f.fileno())
+            f.close()
+        except OSError as err:
+            with contextlib.suppress(OSError):
+                f.close()
+            raise _naming(err, path) from None
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    finally:
+        os.close(lock)
 
 
 def clean_stale_temp_files(folder):

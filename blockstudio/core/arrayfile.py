@@ -7,7 +7,7 @@ from collections import namedtuple
 
 import numpy as np
 
-__all__ = ["ParameterFileError", "ArrayInfo", "MAX_BYTES", "check_dtype", "open_regular"]
+__all__ = ["ParameterFileError", "ArrayInfo", "MAX_BYTES", "check_dtype", "check_shape", "open_regular"]
 
 # The bytes one load may read into arrays unless the caller says otherwise. Generous for the
 # networks blockstudio trains (the tutorial's MLP is 0.4 MB); a file declaring more is refused
@@ -61,6 +61,15 @@ def check_dtype(path, what, dtype):
     else:
         return dtype
     raise ParameterFileError(path, f"{what} {problem}")
+
+
+def check_shape(path, what, shape, dtype):
+    """Refuse a shape numpy cannot even describe (its non-zero dimensions overflow an index)."""
+    span = math.prod(d for d in shape if d) * np.dtype(dtype).itemsize
+    if any(d < 0 for d in shape) or span > np.iinfo(np.intp).max:
+        raise ParameterFileError(path, f"{what} declares shape {tuple(shape)}, which no array can "
+                                       f"have: the file is damaged or was altered")
+    return tuple(shape)
 
 
 def open_regular(path, what="parameter file", error=ParameterFileError):

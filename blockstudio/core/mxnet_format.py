@@ -22,7 +22,7 @@ import struct
 
 import numpy as np
 
-from .arrayfile import ArrayInfo, ParameterFileError
+from .arrayfile import ArrayInfo, ParameterFileError, check_shape
 
 __all__ = ["LIST_HEADER", "encode_list", "MXNetReader"]
 
@@ -166,6 +166,7 @@ class MXNetReader:
             self.fail(f"{what} has unknown dtype flag {flag}; supported flags 0-12 "
                       f"(float32, float64, float16, uint8, int32, int8, int64, bool, int16, "
                       f"uint16, uint32, uint64, bfloat16)", offset=self.pos - 4)
+        check_shape(self.path, what, shape, np.float32 if flag == _BFLOAT16 else dtype)
         size = math.prod(shape)
         itemsize = 2 if flag == _BFLOAT16 else dtype.itemsize
         nbytes = size * itemsize

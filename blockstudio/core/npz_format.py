@@ -16,7 +16,7 @@ import zlib
 
 import numpy as np
 
-from .arrayfile import ArrayInfo, ParameterFileError, check_dtype
+from .arrayfile import ArrayInfo, ParameterFileError, check_dtype, check_shape
 
 __all__ = ["write_npz", "read_npz"]
 
@@ -24,6 +24,7 @@ _EOCD = b"PK\x05\x06"
 _EOCD_SIZE = 22
 _MAX_HEADER = 10000  # numpy's own bound on an npy header
 _CHUNK = 1 << 20
+_MAX_DEFLATE_RATIO = 1032  # deflate cannot expand a stream by more than this
 _COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 # What zipfile, zlib and numpy raise on damaged input (zipfile raises ValueError("negative seek
 # value"), struct.error, EOFError, ...). Caught only around reading, and always re-raised naming the file.
@@ -55,7 +56,7 @@ def read_npz(path, f, size, names=None, max_bytes=None, headers_only=False):
     except _DAMAGE as err:
         raise _damaged(path, size, err) from None
     with zf:
-        infos = _members(path, zf)
+        infos = _members(path, zf, size)
         headers = {}
         total = 0
         for name, info in infos.items():
@@ -96,7 +97,7 @@ def _check_archive_end(path, f, size):
         offset=size)
 
 
-def _members(path, zf):
+def _members(path, zf, size):
     infos = {}
     for info in zf.infolist():
         member = info.filename
@@ -114,6 +115,14 @@ def _members(path, zf):
             raise ParameterFileError(
                 path, f".npz member {member!r} uses zip compression method {info.compress_type}; "
                       f"parameter files are stored or deflated (np.savez, np.savez_compressed)")
+        # Sizes no real member can have: checked so that nothing is allocated on their word.
+        stored = info.compress_type == zipfile.ZIP_STORED
+        if info.compress_size > size or (stored and info.file_size != info.compress_size) or (
+                info.file_size > _MAX_DEFLATE_RATIO * info.compress_size + 1024):
+            raise ParameterFileError(
+                path, f".npz member {member!r} declares {info.file_size} bytes from "
+                      f"{info.compress_size} {'stored' if stored else 'compressed'} bytes in a "
+                      f"{size}-byte file, which is impossible: the file is damaged or was altered")
         infos[name] = info
     return infos
 
@@ -137,7 +146,7 @@ def _read_header(path, zf, info, size):
                                            f"({err})") from None
         raise _damaged(path, size, err) from None
     check_dtype(path, f".npz member {member!r}", dtype)
-    array_info = ArrayInfo(shape, dtype)
+    array_info = ArrayInfo(check_shape(path, f".npz member {member!r}", shape, dtype), dtype)
     expected = header_len + array_info.nbytes
     if expected != info.file_size:
         relation = "fewer" if expected > info.file_size else "more"

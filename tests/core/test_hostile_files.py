@@ -94,7 +94,7 @@ def test_a_tiny_npz_declaring_terabytes_is_refused_not_a_memory_error(tmp_path):
         data = zip_bytes([("w.npy", npy_header("<f4", shape))])
         assert len(data) < 400
         err = refused(tmp_path / "huge.npz", data, match="declares shape")
-        assert "fewer than the array needs" in str(err)
+        assert "fewer than the array needs" in str(err) or "which no array can have" in str(err)
 
 
 def test_the_budget_bounds_what_load_arrays_reads(tmp_path):

@@ -209,17 +209,14 @@ def _parse(path, source, kind, gzipped, max_bytes):
             f"{max_bytes} bytes a dataset file may hold here; the header is corrupt or the file is not "
             "a dataset (pass a larger max_bytes= if it is genuine)", offset=4,
             hint="Replace it with the original file (download it again)")
-    data = bytearray(expected)
-    start = raw[header:header + expected]
-    data[:len(start)] = start
-    present = len(start)
-    view = memoryview(data)
-    while present < expected:
-        chunk = source.read(min(_CHUNK, expected - present))
+    # Grown as data arrives (not allocated from the header's word): memory follows what is really there.
+    data = bytearray(raw[header:header + expected])
+    while len(data) < expected:
+        chunk = source.read(min(_CHUNK, expected - len(data)))
         if not chunk:
             break
-        view[present:present + len(chunk)] = chunk
-        present += len(chunk)
+        data += chunk
+    present = len(data)
     if present < expected:
         item = dims[1] * dims[2] if kind == "images" else 1
         raise DatasetFileError(

@@ -9,10 +9,11 @@ import numpy as np
 
 __all__ = ["ParameterFileError", "ArrayInfo", "MAX_BYTES", "check_dtype", "check_shape", "open_regular"]
 
-# The bytes one load may read into arrays unless the caller says otherwise. Generous for the
-# networks blockstudio trains (the tutorial's MLP is 0.4 MB); a file declaring more is refused
-# before anything is decompressed or allocated. load_parameters derives its own bound from the network.
-MAX_BYTES = 1 << 30
+# The bytes one load may read into arrays unless the caller says otherwise: generous for the
+# networks blockstudio trains (the tutorial's MLP is 0.4 MB, a 4096x4096 Dense 64 MB), far below
+# what a decompression bomb asks. A file declaring more is refused before anything is decompressed
+# or allocated. load_parameters needs no such bound: it compares every header with the network.
+MAX_BYTES = 512 << 20
 
 
 class ParameterFileError(ValueError):

@@ -131,20 +131,21 @@ def _read_header(path, zf, info, size):
     """``(ArrayInfo, fortran_order, header_length)`` of a member, checked against the zip entry."""
     member = info.filename
     try:
-        with zf.open(info) as stream:
-            # At most the header: a bomb cannot inflate here.
-            head = _BoundedReader(stream, min(info.file_size, _MAX_HEADER + 16))
+        stream = zf.open(info)
+    except _DAMAGE as err:
+        raise _damaged(path, size, err) from None
+    with stream:
+        # At most the header is read: a bomb cannot inflate here.
+        head = _BoundedReader(stream, min(info.file_size, _MAX_HEADER + 16))
+        try:
             version = np.lib.format.read_magic(head)
             shape, fortran, dtype = _header_fields(head, version)
-            header_len = head.pos
-    except ParameterFileError:
-        raise
-    except _DAMAGE as err:
-        if isinstance(err, ValueError) and "allow_pickle" not in str(err) and not isinstance(
-                err, zipfile.BadZipFile):
+        except _ZipReadError as err:
+            raise _damaged(path, size, err.args[0]) from None
+        except _DAMAGE as err:  # numpy's complaints about the header itself
             raise ParameterFileError(path, f".npz member {member!r} is not a valid numpy array "
                                            f"({err})") from None
-        raise _damaged(path, size, err) from None
+        header_len = head.pos
     check_dtype(path, f".npz member {member!r}", dtype)
     array_info = ArrayInfo(check_shape(path, f".npz member {member!r}", shape, dtype), dtype)
     expected = header_len + array_info.nbytes
@@ -224,6 +225,10 @@ def _damaged(path, size, err):
               f"saved - copy or save it again")
 
 
+class _ZipReadError(Exception):
+    """zipfile failed while numpy was reading a header through it."""
+
+
 class _BoundedReader:
     """A read-only view of the first ``limit`` bytes of a stream, counting what was read."""
 
@@ -233,7 +238,10 @@ class _BoundedReader:
     def read(self, n=-1):
         left = self.limit - self.pos
         n = left if n is None or n < 0 else min(n, left)
-        data = self.stream.read(n) if n > 0 else b""
+        try:
+            data = self.stream.read(n) if n > 0 else b""
+        except _DAMAGE as err:
+            raise _ZipReadError(err) from None
         self.pos += len(data)
         return data
 

@@ -66,7 +66,9 @@ def read_npz(path, f, size, names=None, max_bytes=None, headers_only=False):
                 total += header[0].nbytes
                 _check_budget(path, name, header[0], total, max_bytes)
         if headers_only:
-            return {name: h[0] for name, h in headers.items()}
+            # Reported in native byte order, as the arrays will be once read.
+            return {name: ArrayInfo(h[0].shape, h[0].dtype.newbyteorder("="))
+                    for name, h in headers.items()}
         wanted = [n for n in headers if names is None or n in names]
         return {name: _read_data(path, zf, infos[name], *headers[name], size) for name in wanted}
 

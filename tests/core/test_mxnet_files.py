@@ -177,3 +177,13 @@ def test_nd_save_of_a_list_loads_back_as_a_list(tmp_path, name):
         np.testing.assert_array_equal(got.asnumpy(), want.asnumpy())
     nd.save(str(tmp_path / name), {"a": arrays[0]})
     assert list(nd.load(str(tmp_path / name))) == ["a"]
+
+
+def test_a_big_endian_npz_loads_into_a_float32_network(tmp_path):
+    net = nn.Dense(2, in_units=3)
+    net.initialize()
+    np.savez(tmp_path / "be.npz", weight=net.weight.data().asnumpy().astype(">f4"),
+             bias=net.bias.data().asnumpy().astype(">f4"))
+    other = nn.Dense(2, in_units=3)
+    other.load_parameters(str(tmp_path / "be.npz"))
+    np.testing.assert_array_equal(other.weight.data().asnumpy(), net.weight.data().asnumpy())

@@ -152,7 +152,8 @@ def _checked_states(fname, arrays, params, optimizer):
     for index, fields in entries.items():
         param = params[index]
         shape = param.data().shape if param._data is not None else None
-        template = optimizer.create_state(index, np.zeros(shape or (0,), np.dtype(param.dtype)))
+        template = optimizer.create_state(
+            index, np.zeros(shape if shape is not None else (0,), np.dtype(param.dtype)))
         name = param.name
         if template is None:
             fail("%s keeps no state for %s, but the file has %s" % (
@@ -166,6 +167,7 @@ def _checked_states(fname, arrays, params, optimizer):
         for field, like in wanted.items():
             value = fields[field]
             key = _key(index, field)
+            like = like.asnumpy() if hasattr(like, "asnumpy") else like  # an NDArray state
             if isinstance(like, np.ndarray):
                 if value.dtype.kind not in "fiu" or (shape is not None and value.shape != shape):
                     fail("%s must be a %s array of shape %s for %s, got %s of shape %s" % (
@@ -173,11 +175,13 @@ def _checked_states(fname, arrays, params, optimizer):
                 if not np.all(np.isfinite(value)):
                     fail("%s holds non-finite values (NaN or infinity)" % key)
                 state[field] = value.astype(like.dtype, copy=True)
-            else:  # a counter, such as Adam's step count t
+            elif isinstance(like, (int, np.integer)):  # a counter, such as Adam's step count t
                 if value.shape != () or value.dtype.kind not in "iu" or int(value) < 0:
                     fail("%s must be a non-negative integer, got %s %r"
                          % (key, value.dtype.name, value.tolist()))
                 state[field] = int(value)
+            else:  # a kind of state save_states writes as it is, and so loads
+                state[field] = value
         states[index] = state[None] if None in state else state
     return states, num_update
 

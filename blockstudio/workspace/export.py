@@ -11,7 +11,6 @@ machine: the data are found as the core finds them, or given with ``--data``.
 >>> print(script_text(Document(layers=[LayerSpec("a", "Dense", default_settings("Dense"))])))  # doctest: +SKIP
 """
 
-import math
 import os
 import shlex
 import sys

@@ -21,7 +21,6 @@ import itertools
 import os
 import re
 import stat
-import time
 
 from blockstudio.workspace.errors import ProjectFileError
 
@@ -161,29 +160,12 @@ def save_project(path, doc, write_parameters=None, previous=None, results=None):
 
 
 def clean_stale_temp_files(folder, *names, max_age=TEMP_MAX_AGE):
-    """Remove the temporary files our atomic writes leave when killed: those of ``names`` (base names)
-    and of their parameters files, older than ``max_age`` seconds. Returns the paths removed."""
-    patterns = []
-    for name in names:
-        stem, ext = os.path.splitext(name)
-        patterns.append(re.escape(name))
-        if ext == ".bsproj":
-            patterns.append(re.escape(stem) + r"\.parameters(\.[1-9][0-9]*)?\.npz")
-    if not patterns:
-        return []
-    matcher = re.compile(r"\.(?:" + "|".join(patterns) + ")" + _TEMP_TAIL)
-    removed, now = [], time.time()
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return []
-    for entry in entries:
-        if not matcher.fullmatch(entry.name):
-            continue
-        try:
-            if entry.is_file(follow_symlinks=False) and now - entry.stat(follow_symlinks=False).st_mtime > max_age:
-                os.unlink(entry.path)
-                removed.append(entry.path)
-        except OSError:
-            pass
-    return removed
+    """Remove the temporary files killed atomic writes left in ``folder``. Returns the paths removed.
+
+    The core decides (``fileio.clean_stale_temp_files``): only our own naming, and only files no
+    live writer holds locked, so a save in progress elsewhere is never disturbed. ``names`` and
+    ``max_age`` are kept for callers; where file locks are unavailable the core goes by age.
+    """
+    from blockstudio.core.fileio import clean_stale_temp_files as clean
+
+    return clean(folder)

@@ -4,14 +4,20 @@ import hashlib
 import http.server
 import shutil
 import socket
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from functools import partial
 from pathlib import Path
 
 import pytest
 
 from blockstudio.core.gluon.data.vision import DatasetNotFoundError, MNIST
-from blockstudio.core.gluon.data.vision.download import MD5, MIRRORS, mirrors_for
+from blockstudio.core.gluon.data.vision import download
+from blockstudio.core.gluon.data.vision.download import MD5, MIRRORS, SIZES, mirrors_for
 
 REAL_MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "mnist"
 TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
@@ -22,6 +28,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self):
         self.server.requests.append(self.path)
+        if self.path.startswith(("/drip/", "/endless/", "/liar/")):
+            self._misbehave()
+            return
         if self.path.startswith("/cut/"):
             body = (Path(self.directory) / "good" / self.path[len("/cut/"):]).read_bytes()
             self.send_response(200)
@@ -32,6 +41,26 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             self.close_connection = True
             return
         super().do_GET()
+
+    def _misbehave(self):
+        """drip: one byte every 50 ms; endless: zeros without end (64 MB at most); liar: announces
+        a larger file than the real one. Every loop is bounded and stops when the client hangs up."""
+        kind = self.path.split("/")[1]
+        self.send_response(200)
+        if kind == "drip":
+            self.send_header("Content-Length", "1648877")
+        elif kind == "liar":
+            self.send_header("Content-Length", str(10 ** 12))
+        self.end_headers()
+        self.close_connection = True
+        try:
+            for _ in range(200 if kind == "drip" else 1024):
+                self.wfile.write(b"\0" if kind == "drip" else bytes(1 << 16))
+                self.wfile.flush()
+                if kind == "drip":
+                    time.sleep(0.05)
+        except OSError:
+            pass
 
     def log_message(self, *args):
         pass
@@ -178,3 +207,56 @@ def test_mirror_list(monkeypatch):
     assert all(u.startswith("https://") for u in MIRRORS["mnist"])
     monkeypatch.setenv("BLOCKSTUDIO_MNIST_MIRRORS", " http://a/x , http://b/y/ ,")
     assert mirrors_for("mnist") == ("http://a/x/", "http://b/y/")
+
+
+def test_a_server_trickling_bytes_meets_the_per_file_deadline(tmp_path, monkeypatch, server):
+    monkeypatch.setattr(download, "DEADLINE", 0.5)
+    use_mirrors(monkeypatch, server, "drip")
+    with pytest.raises(DatasetNotFoundError, match=r"drip/t10k-images-idx3-ubyte\.gz: too slow: \d+ of 1648877 bytes after 0\.5 s"):
+        MNIST(root=tmp_path / "dl", train=False)
+    assert files_in(tmp_path / "dl") == []
+
+
+def test_an_endless_body_stops_at_the_files_size(tmp_path, monkeypatch, server):
+    use_mirrors(monkeypatch, server, "endless", "liar")
+    with pytest.raises(DatasetNotFoundError) as info:
+        MNIST(root=tmp_path / "dl", train=False)
+    text = str(info.value)
+    assert "endless/t10k-images-idx3-ubyte.gz: the server sent more than the 1648877 bytes the file has" in text
+    assert "liar/t10k-images-idx3-ubyte.gz: the server announces 1000000000000 bytes, but the file has 1648877" in text
+    assert files_in(tmp_path / "dl") == []
+
+
+def test_known_sizes_and_https_mirrors_first():
+    for name in TEST_FILES:
+        assert SIZES["mnist"][name] == (REAL_MNIST / name).stat().st_size
+    for dataset, mirrors in MIRRORS.items():
+        schemes = [u.split(":")[0] for u in mirrors]
+        assert schemes == sorted(schemes, key=lambda s: s != "https") and schemes[0] == "https", dataset
+        assert set(SIZES[dataset]) == set(MD5[dataset])
+
+
+WRITER = """
+import sys, time
+from blockstudio.core.fileio import atomic_write
+with atomic_write(sys.argv[1]) as f:
+    f.write(b"x" * 100000)
+    f.flush()
+    print("writing", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_leftovers_of_a_download_killed_by_sigterm_are_removed_by_the_next(tmp_path, monkeypatch, server):
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    child = subprocess.Popen([sys.executable, "-c", WRITER, str(folder / TEST_FILES[0])],
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline() == "writing\n"
+    child.send_signal(signal.SIGTERM)
+    child.wait(30)
+    child.stdout.close()
+    assert len(os.listdir(folder)) == 1 and files_in(folder)[0].endswith(".tmp")
+    use_mirrors(monkeypatch, server, "good")
+    MNIST(root=folder, train=False)
+    assert files_in(folder) == sorted(TEST_FILES)

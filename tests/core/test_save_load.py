@@ -26,7 +26,7 @@ def values(net):
 
 def test_round_trip_uses_structural_keys_and_plain_npz(tmp_path):
     net = net_of(5, 3)
-    path = tmp_path / "net.params"
+    path = tmp_path / "net.npz"      # a .params name would get MXNet's format (test_mxnet_files)
     net.save_parameters(str(path))
     with np.load(path) as npz:                      # readable by plain numpy, name kept
         assert sorted(npz.files) == ["0.bias", "0.weight", "1.bias", "1.weight"]

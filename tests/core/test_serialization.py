@@ -332,7 +332,7 @@ def test_failed_mxnet_write_leaves_the_old_file_intact(tmp_path):
     path = tmp_path / "net.params"
     save_mxnet_arrays(path, {"w": np.ones(3)})
     before = path.read_bytes()
-    with pytest.raises(TypeError, match="no dtype complex64"):
+    with pytest.raises(TypeError, match="dtype complex64 is not a plain numeric type"):
         save_mxnet_arrays(path, {"a": np.zeros(4), "z": np.zeros(2, np.complex64)})
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["net.params"]

@@ -113,25 +113,31 @@ def test_saves_alternate_between_two_names_and_remove_the_old_file(tmp_path):
 
 
 def test_stale_temp_files_of_ours_are_removed_by_the_next_save(tmp_path):
+    import fcntl
+
     ws = Workspace(recent_files=RecentFiles(tmp_path / "config" / "recent.json"))
     add_net1(ws)
     ws.pass_batch()
     ws.save_parameters(tmp_path / "start.npz")
     ws.load_parameters(tmp_path / "start.npz")
+    # Leftovers of interrupted atomic writes (".NAME.XXXXXXXX.tmp", nobody holding them).
     stale = [tmp_path / ".mlp.bsproj.a1b2c3d4.tmp", tmp_path / ".mlp.parameters.npz.zz_9xy01.tmp",
-             tmp_path / ".mlp.parameters.2.npz.q1w2e3r4.tmp", tmp_path / "config" / ".recent.json.abcdefgh.tmp"]
-    fresh = tmp_path / ".mlp.bsproj.fresh123.tmp"          # another save may be writing it right now
-    foreign = [tmp_path / ".other.bsproj.a1b2c3d4.tmp", tmp_path / ".mlp.bsproj.notours.tmp",
-               tmp_path / "mlp.bsproj.a1b2c3d4.tmp"]
+             tmp_path / ".mlp.parameters.2.npz.q1w2e3r4.tmp", tmp_path / ".other.bsproj.a1b2c3d4.tmp",
+             tmp_path / "config" / ".recent.json.abcdefgh.tmp"]
+    live = tmp_path / ".mlp.bsproj.fresh123.tmp"          # another save is writing it right now
+    foreign = [tmp_path / ".mlp.bsproj.notours.tmp", tmp_path / "mlp.bsproj.a1b2c3d4.tmp"]
     (tmp_path / "config").mkdir()
     old = time.time() - 2 * savepair.TEMP_MAX_AGE
-    for file in stale + foreign + [fresh]:
+    for file in stale + foreign + [live]:
         file.write_bytes(b"x" * 100)
-        if file is not fresh:
-            os.utime(file, (old, old))
-    ws.save(tmp_path / "mlp.bsproj")
-    assert not any(f.exists() for f in stale)
-    assert all(f.exists() for f in foreign) and fresh.exists()
+        os.utime(file, (old, old))
+    with open(live, "rb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)      # as atomic_write holds its temp file
+        ws.save(tmp_path / "mlp.bsproj")
+        ws.add_layer("Flatten")
+        ws.save()                                      # writes the recent list too
+    assert not any(f.exists() for f in stale), [f.name for f in stale if f.exists()]
+    assert all(f.exists() for f in foreign) and live.exists()
 
 
 def test_stale_temp_files_of_a_parameters_file_or_a_script_are_removed_by_the_next_write(ws, tmp_path):

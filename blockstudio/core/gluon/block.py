@@ -214,35 +214,32 @@ class Block:
         return self
 
     # ----- saving and loading ------------------------------------------------------------
-    def save_parameters(self, filename, deduplicate=False):
-        """Save parameters under structural keys (``0.weight``) to an .npz file, atomically.
+    def save_parameters(self, filename, deduplicate=False, format=None):
+        """Save parameters under structural keys (``0.weight``), atomically.
 
-        >>> net.save_parameters("mlp.params")
+        A file name ending in ``.params`` gets MXNet 1.x's own format, which real MXNet loads;
+        any other name gets ``.npz`` (plain numpy reads it); ``format="mxnet"``/``"npz"``
+        overrides the name. ``deduplicate`` saves a shared parameter once.
+
+        >>> net.save_parameters("mlp.params")        # for MXNet too
+        >>> net.save_parameters("mlp.npz")           # numpy's format
         """
-        from ..serialization import save_arrays
-        arrays = OrderedDict()
-        seen = {}
-        for key, param in self._collect_params_with_prefix().items():
-            if deduplicate and id(param) in seen:
-                continue
-            seen[id(param)] = key
-            arrays[key] = param.data()._data
-        save_arrays(filename, arrays)
+        from ..serialization import save
+        from .param_files import block_arrays
+        save(filename, block_arrays(self, deduplicate), format)
 
     def load_parameters(self, filename, ctx=None, allow_missing=False, ignore_extra=False,
                         cast_dtype=False, dtype_source="current"):
         """Load parameters saved by ``save_parameters`` (ours, .npz) or by MXNet 1.x.
 
         Every missing, unexpected and mis-shaped key is reported at once in a ValueError,
-        and nothing changes unless the whole file fits.
+        and nothing changes unless the whole file fits. The file's headers are compared with
+        the network before its data is read. ``cast_dtype`` converts values saved in another
+        dtype, to the parameter's (``dtype_source='current'``) or the parameter to the file's
+        (``'saved'``).
         """
-        from ..serialization import load_arrays
-        loaded = load_arrays(filename)
-        params = self._collect_params_with_prefix()
-        if loaded and not any("." in key for key in loaded):
-            # A file saved by ParameterDict.save: keys are full parameter names.
-            params = OrderedDict(self.collect_params().items())
-        _assign_loaded(params, loaded, filename, allow_missing, ignore_extra)
+        from .param_files import load_into_block
+        load_into_block(self, filename, allow_missing, ignore_extra, cast_dtype, dtype_source)
 
     save_params = save_parameters
     load_params = load_parameters

@@ -321,21 +321,23 @@ class ParameterDict:
         for param in self.values():
             setattr(param, name, value)
 
-    def save(self, filename, strip_prefix=""):
-        from ..serialization import save_arrays
+    def save(self, filename, strip_prefix="", format=None):
+        """Save under full names (less ``strip_prefix``); the format follows the file name as
+        in ``Block.save_parameters`` (``.params``: MXNet's, else ``.npz``)."""
+        from ..serialization import save
         arrays = {}
         for param in self.values():
             if strip_prefix and not param.name.startswith(strip_prefix):
                 raise ValueError("Prefix '%s' is to be stripped before saving, but Parameter "
                                  "'%s' does not start with it" % (strip_prefix, param.name))
             arrays[param.name[len(strip_prefix):]] = param.data()._data
-        save_arrays(filename, arrays)
+        save(filename, arrays, format)
 
     def load(self, filename, ctx=None, allow_missing=False, ignore_extra=False,
-             restore_prefix=""):
-        from ..serialization import load_arrays
-        loaded = {restore_prefix + k: v for k, v in load_arrays(filename).items()}
-        _assign_loaded(dict(self.items()), loaded, filename, allow_missing, ignore_extra)
+             restore_prefix="", cast_dtype=False, dtype_source="current"):
+        from .param_files import load_into_dict
+        load_into_dict(self, filename, allow_missing, ignore_extra, restore_prefix, cast_dtype,
+                       dtype_source)
 
 
 _CHECKED = ("dtype", "init", "grad_req", "lr_mult", "wd_mult", "allow_deferred_init")
@@ -395,37 +397,6 @@ class Constant(Parameter):
 
 
 def _assign_loaded(params, loaded, filename, allow_missing, ignore_extra):
-    """Check every key and shape first, report all problems at once, then assign.
-
-    Nothing is assigned unless everything fits, so a failed load changes nothing.
-    """
-    missing = [k for k in params if k not in loaded] if not allow_missing else []
-    unexpected = [k for k in loaded if k not in params] if not ignore_extra else []
-    misshaped = []
-    for key, param in params.items():
-        if key not in loaded:
-            continue
-        got, want = loaded[key].shape, param.shape
-        fits = want is None or (len(want) == len(got) and all(
-            w == 0 or w == g for w, g in zip(want, got)))
-        if not fits:
-            expected = shape_str(want, unknown="?")
-            misshaped.append("%s: the network expects %s, the file has %s"
-                             % (key, expected, shape_str(got)))
-    if missing or unexpected or misshaped:
-        lines = ["Cannot load parameters from '%s' into this network:" % filename]
-        if missing:
-            lines.append("  missing in the file (%d): %s" % (len(missing), ", ".join(missing)))
-        if unexpected:
-            lines.append("  in the file but not in the network (%d): %s"
-                         % (len(unexpected), ", ".join(unexpected)))
-        if misshaped:
-            lines.append("  shape mismatch (%d):" % len(misshaped))
-            lines.extend("    " + m for m in misshaped)
-        lines.append("Nothing was changed. Check that the file was saved from the same "
-                     "architecture; pass allow_missing=True or ignore_extra=True to load a "
-                     "partial match.")
-        raise ValueError("\n".join(lines))
-    for key, param in params.items():
-        if key in loaded:
-            param._load_init(loaded[key])
+    """Check every key and shape first, report all problems at once, then assign."""
+    from .param_files import assign_loaded
+    assign_loaded(params, loaded, filename, allow_missing, ignore_extra)

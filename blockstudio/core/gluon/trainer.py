@@ -1,5 +1,7 @@
 """Trainer: applies an optimizer to a set of parameters after ``backward()``."""
 
+import re
+
 import numpy as np
 
 from .. import optimizer as opt
@@ -127,29 +129,25 @@ class Trainer:
         save_arrays(fname, arrays)
 
     def load_states(self, fname):
-        """Load optimizer state saved by ``save_states`` for the same parameters."""
+        """Load optimizer state saved by ``save_states`` for the same parameters and optimizer.
+
+        Everything is checked before anything changes: the entries must be the ones this
+        optimizer keeps, for parameters this Trainer has, with their shapes, and finite.
+        """
         from ..serialization import load_arrays
         arrays = load_arrays(fname)
-        states = {}
-        for key, value in arrays.items():
-            if key == "__num_update__" or key.startswith("p"):
-                continue
-            index, _, field = key.partition(".")
-            index = int(index)
+        # A user's optimizer keeps its states through MXNet's API: ``p<index>`` keys record
+        # their nesting; the built-in ones' numpy states are checked entry by entry.
+        custom = {k: v for k, v in arrays.items() if k.startswith("p")}
+        plain = {k: v for k, v in arrays.items() if not k.startswith("p")}
+        states, num_update = _checked_states(fname, plain, self._params, self._optimizer)
+        for index in {int(k[1:].split(":")[0].split("~")[0]) for k in custom}:
             if index >= len(self._params):
                 raise ValueError("Optimizer state in '%s' is for %d or more parameters, but this "
                                  "Trainer has %d." % (fname, index + 1, len(self._params)))
-            if field:
-                states.setdefault(index, {})[field] = int(value) if field == "t" else value
-            else:
-                states[index] = value
-        for index in {int(k[1:].split(":")[0].split("~")[0]) for k in arrays if k.startswith("p")}:
-            if index >= len(self._params):
-                raise ValueError("Optimizer state in '%s' is for %d or more parameters, but this "
-                                 "Trainer has %d." % (fname, index + 1, len(self._params)))
-            states[index] = _unflatten_state("p%d" % index, arrays)
+            states[index] = _unflatten_state("p%d" % index, custom)
         self._states = states
-        self._optimizer.num_update = int(arrays.get("__num_update__", 0))
+        self._optimizer.num_update = num_update
 
 
 def _flatten_state(key, state, out):
@@ -177,3 +175,72 @@ def _unflatten_state(key, arrays):
         raise ValueError("save_states file is missing the optimizer state '%s'" % key)
     return NDArray(np.array(arrays[key]))
 
+
+_STATE_KEY = re.compile(r"^(0|[1-9][0-9]*)(?:\.([A-Za-z_][A-Za-z0-9_]*))?$")
+
+
+def _checked_states(fname, arrays, params, optimizer):
+    """``(states, num_update)`` from a states file, or a ValueError naming the file and entry."""
+    def fail(problem):
+        raise ValueError("Cannot load optimizer states from '%s': %s. Nothing was changed; load "
+                         "a file saved by save_states for this network and optimizer." % (fname, problem))
+
+    num_update = 0
+    if "__num_update__" in arrays:
+        value = arrays["__num_update__"]
+        if value.shape != () or value.dtype.kind not in "iu" or int(value) < 0:
+            fail("__num_update__ must be a non-negative integer, got %s %r"
+                 % (value.dtype.name, value.tolist()))
+        num_update = int(value)
+    entries = {}
+    for key, value in arrays.items():
+        if key == "__num_update__":
+            continue
+        match = _STATE_KEY.match(key)
+        if match is None:
+            fail("unknown entry %r" % key)
+        index = int(match.group(1))
+        if index >= len(params):
+            fail("entry %r is for parameter %d, but this Trainer has %d parameters"
+                 % (key, index, len(params)))
+        entries.setdefault(index, {})[match.group(2)] = value
+    states = {}
+    for index, fields in entries.items():
+        param = params[index]
+        shape = param.data().shape if param._data is not None else None
+        create = getattr(optimizer, "_create_state_np", None) or optimizer.create_state
+        template = create(index, np.zeros(shape if shape is not None else (0,), np.dtype(param.dtype)))
+        name = param.name
+        if template is None:
+            fail("%s keeps no state for %s, but the file has %s" % (
+                type(optimizer).__name__, name, ", ".join(_key(index, f) for f in fields)))
+        wanted = {None: template} if not isinstance(template, dict) else template
+        if set(fields) != set(wanted):
+            fail("the state of %s needs %s, the file has %s" % (
+                name, ", ".join(sorted(_key(index, f) for f in wanted)),
+                ", ".join(sorted(_key(index, f) for f in fields)) or "nothing"))
+        state = {}
+        for field, like in wanted.items():
+            value = fields[field]
+            key = _key(index, field)
+            like = like.asnumpy() if hasattr(like, "asnumpy") else like  # an NDArray state
+            if isinstance(like, np.ndarray):
+                if value.dtype.kind not in "fiu" or (shape is not None and value.shape != shape):
+                    fail("%s must be a %s array of shape %s for %s, got %s of shape %s" % (
+                        key, np.dtype(param.dtype).name, shape, name, value.dtype.name, value.shape))
+                if not np.all(np.isfinite(value)):
+                    fail("%s holds non-finite values (NaN or infinity)" % key)
+                state[field] = value.astype(like.dtype, copy=True)
+            elif isinstance(like, (int, np.integer)):  # a counter, such as Adam's step count t
+                if value.shape != () or value.dtype.kind not in "iu" or int(value) < 0:
+                    fail("%s must be a non-negative integer, got %s %r"
+                         % (key, value.dtype.name, value.tolist()))
+                state[field] = int(value)
+            else:  # a kind of state save_states writes as it is, and so loads
+                state[field] = value
+        states[index] = state[None] if None in state else state
+    return states, num_update
+
+
+def _key(index, field):
+    return "%d" % index if field is None else "%d.%s" % (index, field)

@@ -34,19 +34,32 @@ broadcast_maximum = maximum
 broadcast_minimum = minimum
 
 
-def save(fname, data):
-    """Save an NDArray, a list of them or a dict of them (as ``mx.nd.save``)."""
-    from ..serialization import save_arrays
+def save(fname, data, format=None):
+    """Save an NDArray, a list of them or a dict of them (as ``mx.nd.save``).
+
+    A file name ending in ``.params`` gets MXNet 1.x's format (real MXNet's ``nd.load`` reads
+    it); any other name gets ``.npz``; ``format="mxnet"``/``"npz"`` overrides the name. A list
+    loads back as a list, a dict as a dict.
+
+    >>> nd.save("arrays.params", [nd.ones((2,)), nd.zeros((3,))])
+    >>> len(nd.load("arrays.params"))
+    2
+    """
+    from ..serialization import save as save_file
     if isinstance(data, NDArray):
         data = [data]
     if isinstance(data, dict):
         arrays = {k: v._data for k, v in data.items()}
     else:
-        arrays = {"%d" % i: v._data for i, v in enumerate(data)}
-    save_arrays(fname, arrays)
+        arrays = [v._data for v in data]
+    save_file(fname, arrays, format)
 
 
 def load(fname):
-    """Load arrays saved by ``nd.save`` (or by MXNet): a dict of NDArray."""
-    from ..serialization import load_arrays
-    return {k: NDArray(v) for k, v in load_arrays(fname).items()}
+    """Load arrays saved by ``nd.save`` (or by MXNet): a dict of NDArray, or a list if the file
+    was saved from a list."""
+    from ..serialization import load as load_file
+    loaded = load_file(fname)
+    if isinstance(loaded, list):
+        return [NDArray(v) for v in loaded]
+    return {k: NDArray(v) for k, v in loaded.items()}

@@ -2,26 +2,32 @@
 
 Each file is streamed into a temporary file beside its destination while its MD5 is computed; only a
 complete file whose MD5 matches the published one is renamed into place, so an interrupted or corrupted
-download never leaves anything behind. Mirrors are tried in order until one delivers a good file.
+download never leaves anything behind (and the leftovers of a download that was killed are removed by
+the next one into the same folder). Mirrors are tried in order, https ones first, until one delivers a
+good file. The published sizes are known, so no mirror can send more than the file's size, and each
+file has an overall deadline besides the per-read timeout, so a server trickling a byte at a time
+cannot hold a download for ever.
 """
 
 import hashlib
 import http.client
 import os
+import time
 import urllib.error
 import urllib.request
 
 from ....fileio import atomic_write
 from .locate import DATASETS, canonical_dataset
 
-__all__ = ["MIRRORS", "MD5", "mirrors_for", "fetch", "DownloadError"]
+__all__ = ["MIRRORS", "MD5", "SIZES", "mirrors_for", "fetch", "DownloadError"]
 
 # The mirrors torchvision and TensorFlow download from (yann.lecun.com itself no longer serves the files).
 MIRRORS = {
     "mnist": ("https://ossci-datasets.s3.amazonaws.com/mnist/",
               "https://storage.googleapis.com/cvdf-datasets/mnist/"),
-    "fashion-mnist": ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-                      "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"),
+    # https first: http is only a fallback, and what it delivers is still checked against the MD5.
+    "fashion-mnist": ("https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+                      "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"),
 }
 
 # Environment variables replacing a dataset's mirror list: comma-separated base URLs.
@@ -43,7 +49,24 @@ MD5 = {
     },
 }
 
+# Sizes in bytes of the published .gz files: no mirror may send more.
+SIZES = {
+    "mnist": {
+        "train-images-idx3-ubyte.gz": 9912422,
+        "train-labels-idx1-ubyte.gz": 28881,
+        "t10k-images-idx3-ubyte.gz": 1648877,
+        "t10k-labels-idx1-ubyte.gz": 4542,
+    },
+    "fashion-mnist": {
+        "train-images-idx3-ubyte.gz": 26421880,
+        "train-labels-idx1-ubyte.gz": 29515,
+        "t10k-images-idx3-ubyte.gz": 4422102,
+        "t10k-labels-idx1-ubyte.gz": 5148,
+    },
+}
+
 TIMEOUT = 30.0  # seconds without a byte before a mirror counts as down
+DEADLINE = 900.0  # seconds one file may take from one mirror, however steadily bytes arrive
 _CHUNK = 1 << 16
 
 
@@ -76,6 +99,7 @@ def fetch(dataset, filename, folder, progress=None):
     """
     dataset = canonical_dataset(dataset)
     md5 = MD5[dataset][filename]
+    expected = SIZES[dataset][filename]
     dest = os.path.join(folder, filename)
     try:
         os.makedirs(folder, exist_ok=True)
@@ -85,7 +109,7 @@ def fetch(dataset, filename, folder, progress=None):
     for base in mirrors_for(dataset):
         url = base + filename
         try:
-            _download(url, dest, md5, filename, progress)
+            _download(url, dest, md5, expected, filename, progress)
             return dest
         except (OSError, http.client.HTTPException, ValueError, _ChecksumError) as err:
             attempts.append((url, _reason(err)))
@@ -98,30 +122,40 @@ class _ChecksumError(Exception):
     pass
 
 
-def _download(url, dest, md5, filename, progress):
+def _download(url, dest, md5, expected, filename, progress):
     if not url.lower().startswith(("http://", "https://", "file:")):
         raise ValueError("unsupported URL scheme (mirrors must be http://, https:// or file: URLs)")
+    deadline = time.monotonic() + DEADLINE
     request = urllib.request.Request(url, headers={"User-Agent": "blockstudio"})
-    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+    with urllib.request.urlopen(request, timeout=min(TIMEOUT, DEADLINE)) as response:
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
+        if total is not None and total != expected:
+            raise _ChecksumError(f"the server announces {total} bytes, but the file has {expected}")
+        # read1 returns what one receive brings, so the deadline is checked however slowly bytes come.
+        read = getattr(response, "read1", response.read)
         digest = hashlib.md5(usedforsecurity=False)
         done = 0
         # atomic_write removes its temporary file if anything below raises.
         with atomic_write(dest, "wb") as f:
             if progress is not None:
-                progress(filename, 0, total)
+                progress(filename, 0, expected)
             while True:
-                chunk = response.read(_CHUNK)
+                if time.monotonic() > deadline:
+                    raise _ChecksumError(f"too slow: {done} of {expected} bytes after {DEADLINE:g} s, "
+                                         f"the time allowed for one file")
+                chunk = read(min(_CHUNK, expected + 1 - done))
                 if not chunk:
                     break
+                done += len(chunk)
+                if done > expected:
+                    raise _ChecksumError(f"the server sent more than the {expected} bytes the file has")
                 f.write(chunk)
                 digest.update(chunk)
-                done += len(chunk)
                 if progress is not None:
-                    progress(filename, done, total)
-            if total is not None and done != total:
-                raise _ChecksumError(f"the connection closed after {done} of {total} bytes")
+                    progress(filename, done, expected)
+            if done != expected:
+                raise _ChecksumError(f"the connection closed after {done} of {expected} bytes")
             if digest.hexdigest() != md5:
                 raise _ChecksumError(f"checksum mismatch: expected MD5 {md5}, got {digest.hexdigest()} "
                                      f"({done} bytes)")

@@ -104,12 +104,16 @@ class Conv2D(HybridBlock):
         if data.ndim != 4:
             self.infer_shape(x)  # raises the message that explains the expected layout
         groups = self._kwargs["num_group"]
-        if data.shape[1] != weight.shape[1] * groups:
-            raise ValueError(
-                "%s expects %d input channels (weight shape %s) but got %d from input of shape "
-                "%s. Set in_channels=%d, or in_channels=0 to infer it from the data."
-                % (self.name, weight.shape[1] * groups, tuple(weight.shape), data.shape[1],
-                   tuple(data.shape), data.shape[1]))
+        expected = weight.shape[1] * groups
+        if data.shape[1] != expected:
+            hint = ("Set in_channels=%d, or in_channels=0 to infer it from the data."
+                    % data.shape[1])
+            if data.shape[3] == expected:
+                hint = ("The input looks channels-last (N, H, W, C): give it as (N, C, H, W) "
+                        "with x.transpose((0, 3, 1, 2)).")
+            raise ValueError("%s expects %d input channels (weight shape %s) but got %d from "
+                             "input of shape %s. %s" % (self.name, expected, tuple(weight.shape),
+                                                        data.shape[1], tuple(data.shape), hint))
         kernel, stride, dilate, pad = self._geometry
         act = self.act
         fused = act._act_type if act is not None else None

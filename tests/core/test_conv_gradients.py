@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from blockstudio.core import autograd, nd
+from blockstudio.core import autograd, conv_ops, nd
 from blockstudio.core.conv_ops import _conv
 
 from .gradcheck import check_grad
@@ -28,8 +28,15 @@ CONV = {
 }
 
 
+@pytest.fixture(params=["batch_first", "batch_last"])
+def conv_order(request, monkeypatch):
+    """Both internal memory orders of the convolution, whatever the output size."""
+    monkeypatch.setattr(conv_ops, "_SHORT_ROWS", 0 if request.param == "batch_first" else 10**6)
+    return request.param
+
+
 @pytest.mark.parametrize("name", sorted(CONV))
-def test_convolution_gradient_for_input_weight_and_bias(name):
+def test_convolution_gradient_for_input_weight_and_bias(name, conv_order):
     x_shape, w_shape, kwargs = CONV[name]
     out = check_grad(lambda x, w, b: nd.Convolution(x, w, b, kernel=w_shape[2:],
                                                     num_filter=w_shape[0], **kwargs),
@@ -37,13 +44,13 @@ def test_convolution_gradient_for_input_weight_and_bias(name):
     assert out.shape[:2] == (x_shape[0], w_shape[0])
 
 
-def test_convolution_without_bias_gradient():
+def test_convolution_without_bias_gradient(conv_order):
     check_grad(lambda x, w: nd.Convolution(x, w, kernel=(2, 2), num_filter=3, no_bias=True,
                                            stride=(2, 2)), r(2, 2, 5, 4), r(3, 2, 2, 2))
 
 
 @pytest.mark.parametrize("act", ["relu", "sigmoid", "tanh", "softrelu", "softsign"])
-def test_convolution_fused_activation_gradient(act):
+def test_convolution_fused_activation_gradient(act, conv_order):
     # Conv2D(..., activation=...) runs the convolution and its activation as one node.
     check_grad(lambda x, w, b: _conv(x, w, b, (1, 2), (1, 1), (1, 0), 1, act),
                r(2, 2, 4, 5) + 0.01, r(3, 2, 2, 2), r(3))

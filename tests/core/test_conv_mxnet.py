@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import blockstudio.core as mx
-from blockstudio.core import nd
+from blockstudio.core import conv_ops, nd
 from blockstudio.core.gluon import nn
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -101,8 +101,10 @@ POOL_CASES = {
 }
 
 
+@pytest.mark.parametrize("short_rows", [0, 10**6], ids=["batch_first", "batch_last"])
 @pytest.mark.parametrize("name", sorted(CONV_CASES))
-def test_convolution_matches_mxnet(name):
+def test_convolution_matches_mxnet(name, short_rows, monkeypatch):
+    monkeypatch.setattr(conv_ops, "_SHORT_ROWS", short_rows)
     kwargs = CONV_CASES[name]
     args = [nd.array(OPS["x"]), nd.array(OPS[name + "_w"])]
     if not kwargs.get("no_bias"):

@@ -299,20 +299,24 @@ def _pool(data, kernel, stride, pad, pool_type, full, include_pad):
             np.maximum(out, _window_view(xp, i, j, out_h, out_w, stride), out=out)
 
         def backward(g):
-            gxp = np.zeros(xp.shape, x.dtype)
-            taken = None
-            for i, j in positions:
+            # Each window's gradient goes to its first maximum (as MXNet): visiting positions
+            # in order, a position that holds the maximum takes what is left of the window's
+            # gradient, and leaves nothing for later ties.
+            # Windows that tile the input exactly write every element: no need to zero first.
+            tiled = (not overlapping and out_h * sh == xp.shape[2] and out_w * sw == xp.shape[3]
+                     and (sh, sw) == (kh, kw))
+            gxp = (np.empty if tiled else np.zeros)(xp.shape, x.dtype)
+            left = g.copy()
+            last = len(positions) - 1
+            for k, (i, j) in enumerate(positions):
                 hit = _window_view(xp, i, j, out_h, out_w, stride) == out
-                if taken is None:       # ties: only the first maximum in a window counts
-                    taken = hit
-                else:
-                    hit &= ~taken
-                    taken |= hit
                 target = _window_view(gxp, i, j, out_h, out_w, stride)
                 if overlapping:
-                    target += g * hit
+                    target += left * hit
                 else:
-                    np.multiply(g, hit, out=target)
+                    np.multiply(left, hit, out=target)
+                if k != last:
+                    left *= ~hit   # (a multiply: copyto(where=) is many times slower here)
             return (gxp if xp is x else gxp[crop],)
         return _result(out, (data,), backward)
 

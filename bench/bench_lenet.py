@@ -11,6 +11,8 @@ Measured, interleaved in each repetition so that noise from other processes hits
   (a) blockstudio.core, the whole loop: loading, record(), forward, loss, backward(), step(64)
   (b) blockstudio.core, the training steps alone, on the same batches prepared beforehand
   (c) PyTorch CPU (if installed), the same network, weights, batches and optimizer: steps alone
+  (d) with --mxnet PYTHON: real MXNet 1.9.1 run by that interpreter (tools/mxnet_lenet_speed.py),
+      the same network, optimizer and transform, whole loop and steps alone, 1 OpenMP thread
 
 PyTorch's own loader (torchvision) is not used: (a) against (c) is blockstudio's whole loop
 against PyTorch's bare steps, the conservative comparison. The memory line is tracemalloc's peak
@@ -25,6 +27,7 @@ import argparse
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -162,10 +165,23 @@ def memory_peak(model, batches):
 def agreement(data_dir, args, batches):
     """Both frameworks from the same weights over the same 20 batches: largest weight gap."""
     ours = Blockstudio(data_dir, args.batch_size)
-    theirs = Torch(ours.weights(), args.threads)
+    start = ours.weights()
+    theirs = Torch(start, args.threads)
     ours.steps(batches)
     theirs.steps(theirs.prepare(batches))
-    return max(float(np.abs(a - b).max()) for a, b in zip(ours.weights(), theirs.weights()))
+    moved = max(float(np.abs(a - b).max()) for a, b in zip(ours.weights(), start))
+    gap = max(float(np.abs(a - b).max()) for a, b in zip(ours.weights(), theirs.weights()))
+    return gap, moved
+
+
+def mxnet_rates(python, data_dir, n_batches):
+    """(whole loop, steps) samples/s of real MXNet, run by the interpreter ``python``."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", MXNET_CPU_WORKER_NTHREADS="1",
+               MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    out = subprocess.run([python, str(REPO / "tools" / "mxnet_lenet_speed.py"), str(data_dir),
+                          str(n_batches)], capture_output=True, text=True, env=env, check=True)
+    loop, steps = out.stdout.split()[-2:]
+    return float(loop), float(steps)
 
 
 def main(argv=None):
@@ -179,6 +195,8 @@ def main(argv=None):
     parser.add_argument("--data", type=Path, default=DEFAULT_MNIST, help="folder with MNIST")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
     parser.add_argument("--profile", action="store_true", help="cProfile blockstudio's steps")
+    parser.add_argument("--mxnet", metavar="PYTHON",
+                        help="also time real MXNet, run by this interpreter (e.g. ~/mxv/bin/python)")
     args = parser.parse_args(argv)
     if args.epoch:
         args.batches, args.repeats = 60000 // args.batch_size, 1
@@ -202,12 +220,15 @@ def main(argv=None):
         if theirs:
             theirs.steps(torch_batches[:5])
         times = {"loop": [], "steps": [], "torch": []}
+        mx_rates = []
         for _ in range(args.repeats):
             times["loop"].append(ours.whole_loop(args.batches))
             times["steps"].append(ours.steps(prepared))
             if theirs:
                 times["torch"].append(theirs.steps(torch_batches))
-        gap = agreement(args.data, args, prepared[:20]) if theirs else None
+            if args.mxnet:
+                mx_rates.append(mxnet_rates(args.mxnet, args.data, args.batches))
+        gap, moved = agreement(args.data, args, prepared[:20]) if theirs else (None, None)
         peak = memory_peak(Blockstudio(args.data, args.batch_size), prepared[:10])
         blas = blas_description()
         if args.profile:
@@ -229,6 +250,11 @@ def main(argv=None):
     if theirs:
         import torch
         rows.append((f"torch {torch.__version__}, steps only", "torch"))
+    if mx_rates:
+        rate["mx_loop"] = statistics.median(r[0] for r in mx_rates)
+        rate["mx_steps"] = statistics.median(r[1] for r in mx_rates)
+        rows += [("mxnet 1.9.1, whole loop (its DataLoader + steps)", "mx_loop"),
+                 ("mxnet 1.9.1, steps only", "mx_steps")]
     for label, key in rows:
         print(f"{label:<52}{rate[key]:>12,.0f}{1e3 * args.batch_size / rate[key]:>10.1f}")
     if not theirs:
@@ -239,9 +265,13 @@ def main(argv=None):
               f"(goal >= 0.7x)")
         print(f"blockstudio steps / torch steps:      {rate['steps'] / rate['torch']:.2f}x")
         print(f"largest weight difference from torch after 20 steps from the same start: "
-              f"{gap:.1e}")
-    print(f"blockstudio whole loop: {rate['loop']:,.0f} samples/s (goal: ahead of real MXNet "
-          f"1.9.1's ~2,100 on the reference machine)")
+              f"{gap:.1e} (the weights moved by up to {moved:.1e})")
+    if mx_rates:
+        print(f"blockstudio whole loop / mxnet whole loop: {rate['loop'] / rate['mx_loop']:.2f}x "
+              f"(goal > 1x); steps / steps: {rate['steps'] / rate['mx_steps']:.2f}x")
+    else:
+        print(f"blockstudio whole loop: {rate['loop']:,.0f} samples/s (goal: ahead of real MXNet "
+              f"1.9.1's ~2,100 on the reference machine; --mxnet to measure it here)")
     print(f"memory: tracemalloc peak over blockstudio steps {peak:.1f} MiB; "
           f"process max RSS {rss:.0f} MiB")
 

@@ -13,6 +13,7 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_train.py
+	$(PY) bench/bench_lenet.py
 	$(PY) bench/bench_data.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_app.py
 	$(PY) bench/bench_memory.py

@@ -16,6 +16,9 @@ from . import optimizer  # noqa: F401
 from . import name  # noqa: F401
 from . import gluon  # noqa: F401
 from .ndarray import NDArray  # noqa: F401
+from .memory import keep_freed_memory as _keep_freed_memory
+
+_keep_freed_memory()  # see memory.py: reuse the large per-step temporaries instead of refaulting
 
 __all__ = ["nd", "autograd", "gluon", "init", "initializer", "optimizer", "random", "cpu",
            "gpu", "Context", "NDArray", "DeferredInitializationError", "MXNetError"]

@@ -34,6 +34,7 @@ class Parameter:
         self._shape = None if shape is None else tuple(int(d) for d in (
             (shape,) if isinstance(shape, int) else shape))
         self.dtype = np.dtype(dtype).type
+        self._dtype_text = str(dtype)  # printed as given, as MXNet does: float32 or <class ...>
         self.lr_mult = lr_mult
         self.wd_mult = wd_mult
         self.init = _init.create(init)
@@ -50,7 +51,7 @@ class Parameter:
     def __repr__(self):
         return "Parameter %s (shape=%s, dtype=%s)" % (
             self.name, shape_str(self.shape) if self.shape is not None else None,
-            np.dtype(self.dtype).name)
+            self._dtype_text)
 
     # ----- shape ------------------------------------------------------------------
     @property
@@ -194,6 +195,7 @@ class Parameter:
 
     def cast(self, dtype):
         self.dtype = np.dtype(dtype).type
+        self._dtype_text = str(dtype)
         if self._data is not None:
             self._init_impl(self._data._data.astype(self.dtype))
 

@@ -15,6 +15,7 @@ from ..nn_ops import (dot, batch_dot, softmax, log_softmax, pick,  # noqa: F401
                       FullyConnected, Activation, Dropout, softmax_cross_entropy)
 from ..select_ops import (slice, slice_axis, take, split, where, topk,  # noqa: F401,A004
                           broadcast_to, norm, round, eye)
+from ..conv_ops import Convolution, Pooling, BatchNorm  # noqa: F401
 from . import random  # noqa: F401
 from .random import uniform, normal  # noqa: F401  (MXNet's top-level aliases)
 

@@ -274,6 +274,18 @@ def transpose(a, axes=None):
                    lambda g: (transpose(g, None if inverse is None else tuple(inverse)),))
 
 
+def moveaxis(tensor, source, destination):
+    """MXNet's ``nd.moveaxis``: axis ``source`` moved to ``destination`` (a copy), e.g. images
+    (N, 28, 28, 1) to channels first (N, 1, 28, 28) with ``moveaxis(x, -1, -3)``.
+
+    >>> nd.moveaxis(nd.zeros((2, 28, 28, 1)), -1, -3).shape
+    (2, 1, 28, 28)
+    """
+    order = list(range(tensor.ndim))
+    order.insert(destination % tensor.ndim, order.pop(source % tensor.ndim))
+    return transpose(tensor, tuple(order))
+
+
 def expand_dims(a, axis):
     src = a.shape
     return _result(np.expand_dims(a._data, axis).copy(), (a,), lambda g: (g.reshape(src),))

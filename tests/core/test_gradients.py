@@ -40,6 +40,7 @@ UNARY = {
     "reshape_codes": (lambda a: a.reshape((0, -1)) * 2, r(2, 3, 2)),
     "flatten": (nd.flatten, r(2, 3, 2)),
     "transpose": (lambda a: a.transpose((1, 0, 2)), r(2, 3, 4)),
+    "moveaxis": (lambda a: nd.moveaxis(a, -1, -3), r(2, 3, 4, 2)),
     "T": (lambda a: a.T, r(2, 3)),
     "expand_dims": (lambda a: a.expand_dims(1), r(2, 3)),
     "squeeze": (lambda a: a.squeeze(), r(2, 1, 3)),

@@ -9,7 +9,7 @@ from ..ndarray import (NDArray, array, zeros, ones, full, empty, arange,  # noqa
                        zeros_like, ones_like, waitall)
 from ..ops import (add, subtract, multiply, divide, modulo, power, maximum, minimum,  # noqa: F401
                    negative, exp, log, sin, cos, sqrt, square, abs, relu, sigmoid, tanh, softrelu,
-                   softsign, clip, cast, copy, reshape, flatten, transpose, expand_dims,
+                   softsign, clip, cast, copy, reshape, flatten, transpose, moveaxis, expand_dims,
                    squeeze, concat, stack, sum, mean, max, min, argmax, argmin, one_hot)
 from ..nn_ops import (dot, batch_dot, softmax, log_softmax, pick,  # noqa: F401
                       FullyConnected, Activation, Dropout, softmax_cross_entropy)

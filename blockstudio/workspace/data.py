@@ -69,19 +69,21 @@ def dataset_class(dataset):
 _open_sets = {}
 
 
-def open_datasets(dataset, folder):
-    """``(train, test)`` datasets with the tutorial's transform; reused while the files are unchanged."""
+def open_datasets(dataset, folder, channels_first=False):
+    """``(train, test)`` datasets with the tutorial's transform (images channels first for a network
+    with a Conv2D); reused while the files are unchanged."""
     import os
 
     cls = dataset_class(dataset)
-    key = (dataset, os.path.abspath(folder))
+    key = (dataset, os.path.abspath(folder), channels_first)
     stamp = tuple((entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
                   for entry in sorted(os.scandir(folder), key=lambda e: e.name) if entry.is_file())
     cached = _open_sets.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    pair = (cls(root=folder, train=True, transform=transform, download=False),
-            cls(root=folder, train=False, transform=transform, download=False))
+    chosen = transform_channels_first if channels_first else transform
+    pair = (cls(root=folder, train=True, transform=chosen, download=False),
+            cls(root=folder, train=False, transform=chosen, download=False))
     _open_sets.clear()
     _open_sets[key] = (stamp, pair)
     return pair
@@ -90,6 +92,15 @@ def open_datasets(dataset, folder):
 def transform(data, label):
     """The tutorial's transform: pixels to float32 in [0, 1], labels to float32."""
     return data.astype(np.float32) / 255, label.astype(np.float32)
+
+
+def transform_channels_first(data, label):
+    """The transform for a network with a Conv2D: as ``transform``, then the channels axis first,
+    (28, 28, 1) -> (1, 28, 28), as the Gluon tutorials do it (for one image or a whole batch)."""
+    from blockstudio.core import nd
+
+    data, label = transform(data, label)
+    return nd.moveaxis(data, -1, -3), label
 
 
 _test_images = {}

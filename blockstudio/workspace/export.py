@@ -18,6 +18,7 @@ from pathlib import Path
 
 from blockstudio.core.fileio import atomic_write
 from blockstudio.workspace.layers import kind as layer_kind, literal as _literal
+from blockstudio.workspace.shapes import network_input_shape
 from blockstudio.workspace.spec import LAYER_KINDS, OPTIMIZERS
 from blockstudio.workspace.training import optimizer_params
 
@@ -83,7 +84,7 @@ def parse_args():
 
 
 def transform(data, label):
-    return data.astype(np.float32) / 255, label.astype(np.float32)
+{transform_body}
 
 
 def build_network():
@@ -206,7 +207,7 @@ def script_text(doc, project_name=None, script_name="train.py"):
         script=shown_script if shown_script == script and script else "this_script.py",
         project=_literal(project_name), epochs=_literal(_whole(t.epochs)),
         batch_size=_literal(_whole(t.batch_size)), seed=_literal(_whole(t.seed)),
-        input_shape="(" + "".join(_literal(_whole(d)) + ", " for d in doc.input_shape).rstrip() + ")",
+        input_shape="(" + "".join(_literal(_whole(d)) + ", " for d in network_input_shape(doc)).rstrip() + ")",
         output=_literal(default_output(script)),
         layers="\n".join(f"        net.add({layer_code(layer)})" for layer in doc.layers) or "        pass",
         initializer=initializer_code(t),
@@ -214,6 +215,14 @@ def script_text(doc, project_name=None, script_name="train.py"):
         optimizer=_literal(_choice(t.optimizer, OPTIMIZERS)), optimizer_params=_dict_code(optimizer_params(t)),
     )
     # argparse %-formats help texts: the description holds only the reduced name (no "%").
+    if network_input_shape(doc) != tuple(doc.input_shape):
+        # As the Gluon tutorials do for convolutions: images (28, 28, 1) arrive channels first.
+        fields["transform_body"] = (
+            "    # Conv2D takes images channels first: (28, 28, 1) becomes (1, 28, 28)\n"
+            "    # (and a batch (N, 28, 28, 1) becomes (N, 1, 28, 28)).\n"
+            "    return nd.moveaxis(data.astype(np.float32) / 255, -1, -3), label.astype(np.float32)")
+    else:
+        fields["transform_body"] = "    return data.astype(np.float32) / 255, label.astype(np.float32)"
     fields["description"] = _literal(f"Train {fields['title']} on {dataset_title}.")
     return _HEADER.format(**fields) + _BODY.format(**fields)
 

@@ -119,6 +119,7 @@ class LayerKind:
     settings: tuple = field(default=())
     block: str = ""            # the gluon.nn class name, e.g. "Dense"
     note: str = ""             # extra text shown under the settings (e.g. Flatten's shape rule)
+    channels_first: bool = False  # takes (N, C, H, W): images reach the network channels first
 
     # settings ------------------------------------------------------------------------------
 
@@ -156,6 +157,11 @@ class LayerKind:
 
     def output_shape(self, settings, in_shape):
         return tuple(in_shape)
+
+    def param_count(self, settings, in_shape):
+        """How many values the layer's parameters hold for this input (plain integers: used to
+        refuse a network too large before anything is built)."""
+        return 0
 
     def build(self, settings):
         raise NotImplementedError
@@ -228,6 +234,10 @@ class _Dense(LayerKind):
     def param_input(self, settings, in_shape):
         return math.prod(in_shape[1:]) if settings["flatten"] else in_shape[-1]
 
+    def param_count(self, s, in_shape):
+        inputs = s["in_units"] or self.param_input(s, in_shape)
+        return s["units"] * inputs + (s["units"] if s["use_bias"] else 0)
+
     def output_shape(self, settings, in_shape):
         if settings["flatten"]:
             return (in_shape[0], settings["units"])
@@ -284,6 +294,158 @@ class _Flatten(LayerKind):
         return [("", "", "(batch, d1, d2, …) → (batch, d1·d2·…)")]
 
 
+def _window(size, kernel, stride, padding, dilation=1, ceil=False):
+    """Gluon's output size of a sliding window along one axis."""
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    return (-(-span // stride) if ceil else span // stride) + 1
+
+
+class _Conv2D(LayerKind):
+    def param_input(self, settings, in_shape):
+        return in_shape[1] if len(in_shape) == 4 else tuple(in_shape[1:])
+
+    def param_count(self, s, in_shape):
+        inputs = s["in_channels"] or (in_shape[1] if len(in_shape) > 1 else 1)
+        per_filter = max(inputs // s["groups"], 1) * s["kernel_size"] ** 2
+        return s["channels"] * per_filter + (s["channels"] if s["use_bias"] else 0)
+
+    def output_shape(self, s, in_shape):
+        if len(in_shape) != 4:
+            return (in_shape[0], s["channels"])
+        n, _, h, w = in_shape
+        k, st, p, d = s["kernel_size"], s["strides"], s["padding"], s["dilation"]
+        return (n, s["channels"], _window(h, k, st, p, d), _window(w, k, st, p, d))
+
+    def build(self, s):
+        from blockstudio.core.gluon import nn
+        return nn.Conv2D(s["channels"], s["kernel_size"], strides=s["strides"], padding=s["padding"],
+                         dilation=s["dilation"], groups=s["groups"], activation=s["activation"],
+                         use_bias=s["use_bias"], in_channels=s["in_channels"])
+
+    def title(self, s):
+        parts = [str(s["channels"]), f"{s['kernel_size']}x{s['kernel_size']}"]
+        if s["activation"]:
+            parts.append(s["activation"])
+        parts += [f"{name}={s[name]}" for name in ("strides", "padding", "dilation", "groups")
+                  if s[name] != self.setting(name).default]
+        return f"Conv2D({', '.join(parts)})"
+
+
+class _Pool2D(LayerKind):
+    def output_shape(self, s, in_shape):
+        if len(in_shape) != 4:
+            return tuple(in_shape)
+        n, c, h, w = in_shape
+        k, p = s["pool_size"], s["padding"]
+        st = s["strides"] or k
+        ceil = s.get("ceil_mode", False)
+        return (n, c, _window(h, k, st, p, ceil=ceil), _window(w, k, st, p, ceil=ceil))
+
+    def build(self, s):
+        from blockstudio.core.gluon import nn
+        extra = {"count_include_pad": s["count_include_pad"]} if "count_include_pad" in s else {}
+        return getattr(nn, self.name)(s["pool_size"], strides=s["strides"] or None, padding=s["padding"],
+                                      ceil_mode=s["ceil_mode"], **extra)
+
+    def title(self, s):
+        stride = f", strides={s['strides']}" if s["strides"] and s["strides"] != s["pool_size"] else ""
+        return f"{self.name}({s['pool_size']}x{s['pool_size']}{stride})"
+
+
+class _GlobalPool2D(LayerKind):
+    def output_shape(self, s, in_shape):
+        return tuple(in_shape[:2]) + (1, 1) if len(in_shape) == 4 else tuple(in_shape)
+
+    def build(self, s):
+        from blockstudio.core.gluon import nn
+        return getattr(nn, self.name)()
+
+
+class _BatchNorm(LayerKind):
+    def param_input(self, settings, in_shape):
+        return in_shape[1] if len(in_shape) > 1 else None
+
+    def param_count(self, s, in_shape):
+        return 4 * (s["in_channels"] or (in_shape[1] if len(in_shape) > 1 else 1))
+
+    def build(self, s):
+        from blockstudio.core.gluon import nn
+        return nn.BatchNorm(momentum=s["momentum"], epsilon=s["epsilon"], center=s["center"],
+                            scale=s["scale"], in_channels=s["in_channels"])
+
+
+def _pool_settings(average):
+    settings = (
+        Setting("pool_size", 2, "int", "Size of the square pooling window.", whole("pool_size", 1),
+                code="always"),
+        Setting("strides", 0, "int", "Step of the window; 0 means the pool size (Gluon's strides=None).",
+                whole("strides", 0, hint=" (0 means: the pool size)")),
+        Setting("padding", 0, "int", "Zeros added on every side before pooling.", whole("padding", 0)),
+        Setting("ceil_mode", False, "bool", "Round the output size up instead of down.", boolean("ceil_mode")),
+    )
+    if average:
+        settings += (Setting("count_include_pad", True, "bool",
+                             "Count the padding zeros in each window's average.", boolean("count_include_pad")),)
+    return settings
+
+
+CONV2D = _Conv2D(
+    "Conv2D", badge="C", color="#dc2626", channels_first=True,
+    help="2-d convolution: each of the channels slides a kernel_size x kernel_size filter over the "
+         "image (NCHW)",
+    settings=(
+        Setting("channels", 20, "int", "Number of filters, the output's channels: Conv2D(channels).",
+                whole("channels", 1), shapes=True, code="always"),
+        Setting("kernel_size", 5, "int", "Height and width of each filter.", whole("kernel_size", 1),
+                shapes=True, code="always"),
+        Setting("strides", 1, "int", "Step of the filter across the image.", whole("strides", 1)),
+        Setting("padding", 0, "int", "Zeros added on every side of the image.", whole("padding", 0)),
+        Setting("dilation", 1, "int", "Spacing between the filter's taps.", whole("dilation", 1)),
+        Setting("groups", 1, "int", "Split the channels into this many independent groups.",
+                whole("groups", 1), shapes=True),
+        Setting("activation", "relu", "choice", "Activation applied to the output (None: linear).",
+                activation("activation", optional=True), choices=tuple(activation_choices(True)),
+                api_default=None),
+        Setting("use_bias", True, "bool", "Whether the layer adds a bias per channel.",
+                boolean("use_bias"), shapes=True),
+        Setting("in_channels", 0, "int", "Channels of the input. 0 lets the engine infer it from the first batch.",
+                whole("in_channels", 0, hint=" (0 means: infer from the first batch)"), shapes=True),
+    ))
+
+MAXPOOL2D = _Pool2D(
+    "MaxPool2D", badge="M", color="#ea580c", channels_first=True,
+    help="Max pooling: the largest value of each pool_size x pool_size window, per channel",
+    settings=_pool_settings(average=False))
+
+AVGPOOL2D = _Pool2D(
+    "AvgPool2D", badge="Av", color="#d97706", channels_first=True,
+    help="Average pooling: the mean of each pool_size x pool_size window, per channel",
+    settings=_pool_settings(average=True))
+
+GLOBALMAXPOOL2D = _GlobalPool2D(
+    "GlobalMaxPool2D", badge="GM", color="#c2410c", channels_first=True,
+    help="The largest value of each whole channel: (N, C, H, W) becomes (N, C, 1, 1)")
+
+GLOBALAVGPOOL2D = _GlobalPool2D(
+    "GlobalAvgPool2D", badge="GA", color="#b45309", channels_first=True,
+    help="The mean of each whole channel: (N, C, H, W) becomes (N, C, 1, 1)")
+
+BATCHNORM = _BatchNorm(
+    "BatchNorm", badge="BN", color="#db2777",
+    help="Batch normalisation along the channels (axis 1): the batch's statistics while training, "
+         "running ones when predicting",
+    settings=(
+        Setting("momentum", 0.9, "float", "How much of the running statistics each batch keeps, in [0, 1).",
+                real("momentum", 0.0, 1.0, "momentum must be at least 0 and below 1")),
+        Setting("epsilon", 1e-5, "float", "Added to the variance to avoid dividing by zero.",
+                real("epsilon", 1e-12, None, "epsilon must be above 0")),
+        Setting("center", True, "bool", "Learn a shift (beta).", boolean("center")),
+        Setting("scale", True, "bool", "Learn a scale (gamma).", boolean("scale")),
+        Setting("in_channels", 0, "int", "Channels of the input. 0 lets the engine infer it from the first batch.",
+                whole("in_channels", 0, hint=" (0 means: infer from the first batch)"), shapes=True),
+    ))
+
+
 DENSE = _Dense(
     "Dense", badge="D", color="#2563eb",
     help="Fully connected layer: output = activation(dot(input, weight.T) + bias)",
@@ -321,7 +483,13 @@ FLATTEN = _Flatten(
     note="(batch, d1, d2, …) becomes (batch, d1·d2·…); Dense already flattens its input "
          "unless flatten=False.")
 
-KINDS = {k.name: k for k in (DENSE, ACTIVATION, DROPOUT, FLATTEN)}
+KINDS = {k.name: k for k in (DENSE, ACTIVATION, DROPOUT, FLATTEN, CONV2D, MAXPOOL2D, AVGPOOL2D,
+                              GLOBALMAXPOOL2D, GLOBALAVGPOOL2D, BATCHNORM)}
+
+
+def channels_first(layers):
+    """True when a network of ``layers`` takes images channels first (it has a Conv2D, a pool)."""
+    return any(KINDS[layer.kind].channels_first for layer in layers if layer.kind in KINDS)
 
 
 def kind(name):

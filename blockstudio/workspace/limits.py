@@ -33,16 +33,13 @@ def max_parameters():
 def count_parameters(doc):
     """``(total parameters, [(layer number, kind, parameters, values per batch)])`` for ``doc``'s layers,
     computed with plain integers (no array is made)."""
-    from blockstudio.workspace.shapes import static_in_dim, static_output_shape
+    from blockstudio.workspace.layers import kind as layer_kind
+    from blockstudio.workspace.shapes import network_input_shape, static_output_shape
 
-    shape = tuple(doc.input_shape)
+    shape = network_input_shape(doc)
     total, rows = 0, [(0, "Input", 0, math.prod(shape))]
     for number, layer in enumerate(doc.layers, start=1):
-        count = 0
-        if layer.kind == "Dense":
-            s = layer.settings
-            in_dim = s["in_units"] or static_in_dim(layer, shape)
-            count = s["units"] * in_dim + (s["units"] if s["use_bias"] else 0)
+        count = layer_kind(layer.kind).param_count(layer.settings, shape)
         shape = static_output_shape(layer, shape)
         total += count
         rows.append((number, layer.kind, count, math.prod(shape)))

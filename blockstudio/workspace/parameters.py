@@ -128,7 +128,7 @@ def load_checked(doc, path, allow_missing=False, recorded=None):
     """
     from blockstudio.core import nd
     from blockstudio.core.serialization import load_arrays
-    from blockstudio.workspace.shapes import children, make_initializer
+    from blockstudio.workspace.shapes import children, make_initializer, network_input_shape
     from blockstudio.workspace.spec import NetworkSpec, build_network
 
     where = os.path.basename(os.fspath(path))
@@ -151,7 +151,7 @@ def load_checked(doc, path, allow_missing=False, recorded=None):
     if any(param._data is None for param in net.collect_params().values()):
         return net  # a forward would give the absent ones random values: leave them deferred
     # Shapes that fit one by one may still not chain (a file from a network with other sizes).
-    x = nd.zeros(tuple(doc.input_shape))
+    x = nd.zeros(network_input_shape(doc))
     for layer, block in zip(doc.layers, children(net)):
         try:
             x = block(x)

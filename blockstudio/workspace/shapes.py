@@ -58,9 +58,30 @@ def static_in_dim(layer, in_shape):
     return layer_kind(layer.kind).param_input(layer.settings, in_shape)
 
 
+def network_input_shape(doc):
+    """The shape of a batch as the network receives it: the Input's shape, channels first
+    ((N, H, W, C) -> (N, C, H, W)) when the network has a layer that takes NCHW (a Conv2D)."""
+    from blockstudio.workspace.layers import channels_first
+
+    shape = tuple(doc.input_shape)
+    if len(shape) == 4 and channels_first(doc.layers):
+        n, h, w, c = shape
+        return (n, c, h, w)
+    return shape
+
+
+def to_network_layout(batch, doc):
+    """A batch of images as the Input gives them, moved channels first when the network needs it."""
+    from blockstudio.core import nd
+
+    if len(batch.shape) == 4 and network_input_shape(doc) != tuple(doc.input_shape):
+        return nd.moveaxis(batch, -1, -3)
+    return batch
+
+
 def static_chain(doc):
     """``{uid: (in_shape, (signature, in_dim))}`` for the document's layers, top to bottom."""
-    chain, shape = {}, tuple(doc.input_shape)
+    chain, shape = {}, network_input_shape(doc)
     for layer in doc.layers:
         chain[layer.uid] = (shape, (signature(layer), static_in_dim(layer, shape)))
         shape = static_output_shape(layer, shape)
@@ -117,7 +138,7 @@ def resolve_initial(net, doc):
     quietly at a layer that cannot run (its error shows when a real batch passes)."""
     from blockstudio.core import autograd, nd
 
-    x = nd.zeros(tuple(doc.input_shape))
+    x = nd.zeros(network_input_shape(doc))
     with autograd.pause():
         for block in children(net):
             try:
@@ -130,7 +151,7 @@ def resolve_initial(net, doc):
 def architecture_key(doc):
     """What a network's initial values depend on: input, shape signatures, initializer, seed."""
     t = doc.training
-    return (tuple(doc.input_shape), tuple(signature(layer) for layer in doc.layers),
+    return (network_input_shape(doc), tuple(signature(layer) for layer in doc.layers),
             t.initializer, t.init_magnitude, t.init_scale, t.seed)
 
 
@@ -330,7 +351,7 @@ class NetworkState:
         entry = self._initial
         if entry["summary"] is None:
             try:
-                entry["summary"] = entry["net"].summary_text(nd.zeros(tuple(doc.input_shape)))
+                entry["summary"] = entry["net"].summary_text(nd.zeros(network_input_shape(doc)))
             except Exception:  # noqa: BLE001 - a network that cannot run has no summary
                 entry["summary"] = ""
         return entry["summary"]

@@ -8,6 +8,7 @@ meanwhile (``LockedError``), and a save takes ``_step_lock`` so it never sees ha
 import threading
 
 from blockstudio.workspace.errors import LockedError, TrainingError
+from blockstudio.workspace.shapes import network_input_shape, to_network_layout
 
 
 class TrainingControl:
@@ -84,7 +85,8 @@ class TrainingControl:
 
         self._run_history = RunHistory()
         self._run = TrainingRun(net, settings, folder, emit=self.events.training.emit, step_lock=self._step_lock,
-                                history=self._run_history, limit=limit, on_finish=self._run_finished)
+                                history=self._run_history, limit=limit, on_finish=self._run_finished,
+                                channels_first=network_input_shape(self._doc) != tuple(self._doc.input_shape))
         self.last_run = self._run
         self._run.start()
         self.events.shapes.emit()
@@ -101,7 +103,8 @@ class TrainingControl:
         # A throwaway copy with zero weights: checking must not draw from the seeded generator.
         net = build_network(NetworkSpec(self._doc.input_shape, self._doc.layers))
         net.initialize(mx.init.Zero())
-        x = nd.zeros((2, 28, 28, 1))  # what the MNIST loader gives, whatever the input node says
+        # What the MNIST loader gives, whatever the input node says (channels first for a Conv2D).
+        x = to_network_layout(nd.zeros((2, 28, 28, 1)), self._doc)
         for number, (layer, block) in enumerate(zip(self._doc.layers, children(net)), start=1):
             try:
                 x = block(x)
@@ -126,7 +129,7 @@ class TrainingControl:
             if run.net is not self._state.net:
                 self._state.adopt(run.net, self._doc)
             if not self._state.fully_resolved(self._doc):
-                self._state.pass_batch(self._doc, nd.zeros(tuple(self._doc.input_shape)))
+                self._state.pass_batch(self._doc, nd.zeros(network_input_shape(self._doc)))
             self.events.shapes.emit()
             self.events.parameters.emit()
             self.events.project.emit()

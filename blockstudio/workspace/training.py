@@ -61,8 +61,10 @@ class TrainingRun:
     ``limit`` trains and tests on the first ``limit`` images only (quick checks).
     """
 
-    def __init__(self, net, settings, data_folder, emit, step_lock, history=None, limit=None, on_finish=None):
+    def __init__(self, net, settings, data_folder, emit, step_lock, history=None, limit=None, on_finish=None,
+                 channels_first=False):
         self.net = net
+        self.channels_first = channels_first  # images reach the network (N, 1, 28, 28): it has a Conv2D
         self.settings = settings
         self.data_folder = data_folder
         self.limit = limit
@@ -196,7 +198,7 @@ class TrainingRun:
         from blockstudio.workspace.data import open_datasets
 
         s, net, history = self.settings, self.net, self.history
-        train_set, test_set = open_datasets(s.dataset, self.data_folder)
+        train_set, test_set = open_datasets(s.dataset, self.data_folder, self.channels_first)
         if self.limit:
             train_set, test_set = train_set.take(self.limit), test_set.take(self.limit)
         train_data = gluon.data.DataLoader(train_set, s.batch_size, shuffle=True)

@@ -24,7 +24,7 @@ from blockstudio.workspace.history import (Document, History, InsertLayer, MoveL
                                            SetTraining, UpdateLayer)
 from blockstudio.workspace.project import SUFFIX, read_project
 from blockstudio.workspace.recent import RecentFiles
-from blockstudio.workspace.shapes import NetworkState
+from blockstudio.workspace.shapes import NetworkState, network_input_shape, to_network_layout
 from blockstudio.workspace.spec import LayerSpec, coerce_input_shape, coerce_setting, coerce_settings
 from blockstudio.workspace.trainer_control import TrainingControl
 
@@ -224,6 +224,7 @@ class Workspace(TrainingControl):
         self._check_unlocked("pass a batch")
         training = self._doc.training
         batch, self.last_batch_source = sample_batch(self._doc.input_shape, training.dataset, training.data_dir)
+        batch = to_network_layout(batch, self._doc)
         with self.events.batch():
             ok = self._state.pass_batch(self._doc, batch)
             self.events.shapes.emit()
@@ -422,7 +423,7 @@ class Workspace(TrainingControl):
         self._state.adopt(net, self._doc)
         if all(param._data is not None for param in net.collect_params().values()):
             # Loaded values fix every parameter shape; one batch of zeros shows the output shapes.
-            self._state.pass_batch(self._doc, nd.zeros(tuple(self._doc.input_shape)))
+            self._state.pass_batch(self._doc, nd.zeros(network_input_shape(self._doc)))
 
     def reset_parameters(self):
         """Drop all parameter values: the next batch or run starts from fresh initial values."""

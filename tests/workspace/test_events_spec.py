@@ -67,8 +67,8 @@ def test_good_values_are_normalised_not_clamped():
     assert validate_setting("Dense", "activation", None) is None
     assert default_settings("Dense") == {"units": 128, "activation": "relu", "use_bias": True, "in_units": 0,
                                          "flatten": True}
-    with pytest.raises(SettingError, match="unknown layer type 'Conv2D'"):
-        default_settings("Conv2D")
+    with pytest.raises(SettingError, match="unknown layer type 'Conv3D'"):
+        default_settings("Conv3D")
 
 
 def test_titles_read_like_the_gluon_call():

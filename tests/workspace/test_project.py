@@ -73,7 +73,7 @@ def variant(**changes):
     (json.dumps({"format": "keras-model"}), "\"format\" should be \"blockstudio-project\", found 'keras-model'"),
     (variant(version=2), "written by a newer blockstudio (project version 2"),
     (variant(version="one"), "\"version\" should be a whole number"),
-    (variant(layers=[{"type": "Conv2D"}]), "layer 1: unknown type 'Conv2D'"),
+    (variant(layers=[{"type": "Conv3D"}]), "layer 1: unknown type 'Conv3D'"),
     (variant(layers=[{"type": "Dense", "units": 0}]), "layer 1 (Dense): units must be a whole number of at least 1"),
     (variant(layers=[{"type": "Dropout", "rate": 2}]), "layer 1 (Dropout): rate must be"),
     (variant(layers=[{"type": "Dense", "colour": 1}]), "Dense has no setting 'colour'"),

@@ -13,6 +13,7 @@ from . import autograd  # noqa: F401
 from . import initializer  # noqa: F401
 from . import initializer as init  # noqa: F401
 from . import optimizer  # noqa: F401
+from . import lr_scheduler  # noqa: F401
 from . import name  # noqa: F401
 from . import gluon  # noqa: F401
 from .ndarray import NDArray  # noqa: F401

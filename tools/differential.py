@@ -40,6 +40,7 @@ def _x(nd):
 
 # ----- NDArray ----------------------------------------------------------------------------
 
+
 @snippet
 def nd_arith_broadcast(mx):
     nd = mx.nd
@@ -50,22 +51,36 @@ def nd_arith_broadcast(mx):
 @snippet
 def nd_reductions(mx):
     x = _x(mx.nd)
-    return [val(x.sum(axis=1)), val(x.mean(axis=0, keepdims=True)), val(x.max()),
-            val(x.min(axis=1)), val(x.argmax(axis=1)), val(x.sum(axis=1, exclude=True))]
+    return [
+        val(x.sum(axis=1)),
+        val(x.mean(axis=0, keepdims=True)),
+        val(x.max()),
+        val(x.min(axis=1)),
+        val(x.argmax(axis=1)),
+        val(x.sum(axis=1, exclude=True)),
+    ]
 
 
 @snippet
 def nd_creation(mx):
     nd = mx.nd
-    return [val(nd.zeros((2, 3))), val(nd.ones((2,), dtype="int32")), val(nd.full((2, 2), 3.5)),
-            val(nd.arange(0, 5, 2)), val(nd.arange(3, repeat=2))]
+    return [
+        val(nd.zeros((2, 3))),
+        val(nd.ones((2,), dtype="int32")),
+        val(nd.full((2, 2), 3.5)),
+        val(nd.arange(0, 5, 2)),
+        val(nd.arange(3, repeat=2)),
+    ]
 
 
 @snippet
 def nd_dtype_of_array_from_list(mx):
     nd = mx.nd
-    return [str(nd.array([1, 2]).dtype.__name__), str(nd.array(np.arange(3)).dtype.__name__),
-            str(nd.array([1, 2], dtype="int64").dtype.__name__)]
+    return [
+        str(nd.array([1, 2]).dtype.__name__),
+        str(nd.array(np.arange(3)).dtype.__name__),
+        str(nd.array([1, 2], dtype="int64").dtype.__name__),
+    ]
 
 
 @snippet
@@ -100,31 +115,49 @@ def nd_concat_stack(mx):
 def nd_dot_and_batch_dot(mx):
     nd = mx.nd
     a = _x(nd)
-    return [val(nd.dot(a, a.T)), val(nd.dot(a, a, transpose_a=True)),
-            val(nd.batch_dot(a.reshape((3, 2, 2)), a.reshape((3, 2, 2))))]
+    return [
+        val(nd.dot(a, a.T)),
+        val(nd.dot(a, a, transpose_a=True)),
+        val(nd.batch_dot(a.reshape((3, 2, 2)), a.reshape((3, 2, 2)))),
+    ]
 
 
 @snippet
 def nd_activations(mx):
     nd = mx.nd
     x = _x(nd) * 3
-    return [val(nd.relu(x)), val(nd.sigmoid(x)), val(nd.tanh(x)), val(nd.softmax(x)),
-            val(nd.log_softmax(x, axis=0)), val(nd.Activation(x, act_type="softrelu"))]
+    return [
+        val(nd.relu(x)),
+        val(nd.sigmoid(x)),
+        val(nd.tanh(x)),
+        val(nd.softmax(x)),
+        val(nd.log_softmax(x, axis=0)),
+        val(nd.Activation(x, act_type="softrelu")),
+    ]
 
 
 @snippet
 def nd_one_hot_pick(mx):
     nd = mx.nd
-    return [val(nd.one_hot(nd.array([0, 2, 1]), 3)),
-            val(nd.pick(_x(nd), nd.array([0, 3, 1]), axis=1))]
+    return [
+        val(nd.one_hot(nd.array([0, 2, 1]), 3)),
+        val(nd.pick(_x(nd), nd.array([0, 3, 1]), axis=1)),
+    ]
 
 
 @snippet
 def nd_clip_sqrt_exp_log(mx):
     nd = mx.nd
     x = nd.abs(_x(nd)) + 0.1
-    return [val(nd.clip(x, 0.2, 0.8)), val(nd.sqrt(x)), val(nd.exp(x)), val(nd.log(x)),
-            val(nd.square(x)), val(x ** 2), val(2 ** x)]
+    return [
+        val(nd.clip(x, 0.2, 0.8)),
+        val(nd.sqrt(x)),
+        val(nd.exp(x)),
+        val(nd.log(x)),
+        val(nd.square(x)),
+        val(x**2),
+        val(2**x),
+    ]
 
 
 @snippet
@@ -146,11 +179,16 @@ def nd_astype_and_copy(mx):
 def nd_reshape_like_and_expand(mx):
     nd = mx.nd
     x = _x(nd)
-    return [val(x.reshape_like(nd.zeros((4, 3)))), list(x.expand_dims(1).shape),
-            list(nd.expand_dims(x, axis=-1).shape), list(x.reshape((2, -1)).shape)]
+    return [
+        val(x.reshape_like(nd.zeros((4, 3)))),
+        list(x.expand_dims(1).shape),
+        list(nd.expand_dims(x, axis=-1).shape),
+        list(x.reshape((2, -1)).shape),
+    ]
 
 
 # ----- autograd ----------------------------------------------------------------------------
+
 
 @snippet
 def ag_chain(mx):
@@ -239,6 +277,7 @@ def ag_softmax_ce_grad(mx):
 
 
 # ----- blocks, parameters, losses ----------------------------------------------------------
+
 
 def _mlp(mx):
     """A small MLP with fixed, asymmetric weights (the engines' random streams differ)."""
@@ -345,14 +384,17 @@ def blk_set_data_and_grad_req(mx):
 def loss_l2_l1_values(mx):
     nd = mx.nd
     pred, label = _x(nd), nd.zeros((3, 4))
-    return [val(mx.gluon.loss.L2Loss()(pred, label)), val(mx.gluon.loss.L1Loss()(pred, label)),
-            val(mx.gluon.loss.L2Loss(weight=3.0)(pred, label))]
+    return [
+        val(mx.gluon.loss.L2Loss()(pred, label)),
+        val(mx.gluon.loss.L1Loss()(pred, label)),
+        val(mx.gluon.loss.L2Loss(weight=3.0)(pred, label)),
+    ]
 
 
 @snippet
 def loss_sigmoid_bce(mx):
     nd = mx.nd
-    label = (_x(nd) > 0)
+    label = _x(nd) > 0
     return val(mx.gluon.loss.SigmoidBCELoss()(_x(nd) * 4, label))
 
 
@@ -364,6 +406,7 @@ def loss_softmax_ce_batch_axis(mx):
 
 
 # ----- training ----------------------------------------------------------------------------
+
 
 def _fit(mx, optimizer, params, steps=5):
     net = _mlp(mx)
@@ -412,11 +455,13 @@ def train_stale_grad_raises(mx):
 
 # ----- data --------------------------------------------------------------------------------
 
+
 @snippet
 def data_array_dataset_loader(mx):
     gluon = mx.gluon
-    ds = gluon.data.ArrayDataset(np.arange(10, dtype="float32").reshape(5, 2),
-                                 np.arange(5, dtype="float32"))
+    ds = gluon.data.ArrayDataset(
+        np.arange(10, dtype="float32").reshape(5, 2), np.arange(5, dtype="float32")
+    )
     loader = gluon.data.DataLoader(ds, batch_size=2, last_batch="discard")
     return [[val(d), val(l)] for d, l in loader]
 
@@ -438,8 +483,291 @@ def data_transform_first(mx):
 @snippet
 def data_samplers(mx):
     data = mx.gluon.data
-    return [list(data.SequentialSampler(4)),
-            [list(b) for b in data.BatchSampler(data.SequentialSampler(5), 2, "keep")]]
+    return [
+        list(data.SequentialSampler(4)),
+        [list(b) for b in data.BatchSampler(data.SequentialSampler(5), 2, "keep")],
+    ]
+
+
+# ----- more of the same: printing, dtypes, edge gradients ----------------------------------
+
+
+@snippet
+def repr_nd(mx):
+    return repr(mx.nd.array([[1, 2.5], [3, 4]]))
+
+
+@snippet
+def repr_int(mx):
+    return repr(mx.nd.array([1, 2], dtype="int32"))
+
+
+@snippet
+def repr_param(mx):
+    n = mx.gluon.nn.Dense(3, in_units=2)
+    return [repr(n.weight), repr(n.bias)]
+
+
+@snippet
+def repr_paramdict(mx):
+    n = mx.gluon.nn.Dense(3, in_units=2, prefix="d_")
+    return repr(n.collect_params())
+
+
+@snippet
+def repr_seq(mx):
+    net = mx.gluon.nn.Sequential()
+    net.add(
+        mx.gluon.nn.Dense(3, activation="relu"),
+        mx.gluon.nn.Dropout(0.2),
+        mx.gluon.nn.Flatten(),
+        mx.gluon.nn.Activation("tanh"),
+    )
+    return repr(net)
+
+
+@snippet
+def argmax_dtype(mx):
+    return val(mx.nd.array([[1, 3, 2]]).argmax(axis=1))
+
+
+@snippet
+def softmax_temp(mx):
+    return val(mx.nd.softmax(mx.nd.array([[1.0, 2.0, 3.0]]), temperature=2.0))
+
+
+@snippet
+def one_hot_dtype(mx):
+    return val(mx.nd.one_hot(mx.nd.array([1, 0]), 3, dtype="int32"))
+
+
+@snippet
+def pick_keepdims(mx):
+    return val(
+        mx.nd.pick(mx.nd.array([[1.0, 2.0], [3.0, 4.0]]), mx.nd.array([1, 0]), keepdims=True)
+    )
+
+
+@snippet
+def cast_net(mx):
+    n = mx.gluon.nn.Dense(2, in_units=2)
+    n.initialize(mx.init.One())
+    n.cast("float64")
+    return val(n(mx.nd.ones((1, 2), dtype="float64")))
+
+
+@snippet
+def mean_int(mx):
+    return val(mx.nd.array([1, 2], dtype="int32").mean())
+
+
+@snippet
+def sum_int8_overflow(mx):
+    return val(mx.nd.array([100, 100], dtype="int8").sum())
+
+
+@snippet
+def max_empty_axis(mx):
+    return val(mx.nd.array([[1.0, 5.0], [3.0, 4.0]]).max(axis=(0, 1)))
+
+
+@snippet
+def zeros_like_dtype(mx):
+    return val(mx.nd.zeros_like(mx.nd.array([1, 2], dtype="int32")))
+
+
+@snippet
+def ndarray_size_len(mx):
+    x = mx.nd.zeros((2, 3, 4))
+    return [x.size, x.ndim, len(x), list(x.shape)]
+
+
+@snippet
+def concat_dim(mx):
+    return list(mx.nd.concat(mx.nd.zeros((2, 3)), mx.nd.zeros((2, 3)), dim=1).shape)
+
+
+@snippet
+def clip_int(mx):
+    return val(mx.nd.clip(mx.nd.array([1, 5, 9], dtype="int32"), 2, 6))
+
+
+@snippet
+def abs_grad_zero(mx):
+    x = mx.nd.array([0.0, -2.0, 3.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.abs(x)
+    y.backward()
+    return val(x.grad)
+
+
+@snippet
+def max_grad_ties(mx):
+    x = mx.nd.array([1.0, 3.0, 3.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x.max()
+    y.backward()
+    return val(x.grad)
+
+
+@snippet
+def sqrt_grad_zero(mx):
+    x = mx.nd.array([0.0, 4.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.sqrt(x)
+    y.backward()
+    return val(x.grad)
+
+
+@snippet
+def clip_grad_edges(mx):
+    x = mx.nd.array([-1.0, 0.0, 0.5, 1.0, 2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.clip(x, 0, 1)
+    y.backward()
+    return val(x.grad)
+
+
+@snippet
+def power_grad_zero_base(mx):
+    x = mx.nd.array([0.0, 2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x**2
+    y.backward()
+    return val(x.grad)
+
+
+@snippet
+def maximum_grad_tie(mx):
+    a = mx.nd.array([1.0, 2.0])
+    b = mx.nd.array([1.0, 1.0])
+    a.attach_grad()
+    b.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.maximum(a, b)
+    y.backward()
+    return [val(a.grad), val(b.grad)]
+
+
+@snippet
+def dropout_scale_train(mx):
+    mx.random.seed(1)
+    with mx.autograd.train_mode():
+        y = mx.nd.Dropout(mx.nd.ones((1000,)), p=0.5)
+    return sorted(set(np.round(y.asnumpy(), 4).tolist()))
+
+
+@snippet
+def sequential_slice(mx):
+    net = mx.gluon.nn.Sequential()
+    net.add(mx.gluon.nn.Dense(2), mx.gluon.nn.Dense(3), mx.gluon.nn.Dense(4))
+    return [type(net[1:]).__name__, len(net[1:]), net[-1].name]
+
+
+@snippet
+def params_select_regex(mx):
+    net = mx.gluon.nn.Dense(2, in_units=2, prefix="fc_")
+    return sorted(net.collect_params("fc_b.*").keys())
+
+
+@snippet
+def init_verbose(mx):
+    net = mx.gluon.nn.Dense(2, in_units=2)
+    net.initialize()
+    net.initialize()
+    return "ok"
+
+
+@snippet
+def block_name_counters(mx):
+    a = mx.gluon.nn.Dense(2)
+    b = mx.gluon.nn.Dense(2)
+    return [a.name[:5], b.name[:5], a.prefix[-1]]
+
+
+@snippet
+def trainer_no_grad_req_param(mx):
+    net = mx.gluon.nn.Dense(2, in_units=2)
+    net.initialize(mx.init.One())
+    net.bias.grad_req = "null"
+    tr = mx.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 1.0})
+    with mx.autograd.record():
+        y = net(mx.nd.ones((1, 2))).sum()
+    y.backward()
+    tr.step(1)
+    return [val(net.weight.data()), val(net.bias.data())]
+
+
+@snippet
+def loss_weight_none_l1(mx):
+    return val(
+        mx.gluon.loss.L1Loss(weight=2.0)(mx.nd.array([[1.0, 2.0]]), mx.nd.array([[0.0, 0.0]]))
+    )
+
+
+@snippet
+def l2_default_weight(mx):
+    return val(mx.gluon.loss.L2Loss()(mx.nd.array([[1.0, 2.0]]), mx.nd.array([[0.0, 0.0]])))
+
+
+@snippet
+def nd_array_from_nd_keeps_dtype(mx):
+    return str(mx.nd.array(mx.nd.array([1, 2], dtype="int32")).dtype.__name__)
+
+
+@snippet
+def nd_array_from_np_float64(mx):
+    return str(mx.nd.array(np.array([1.0, 2.0])).dtype.__name__)
+
+
+@snippet
+def transpose_axes(mx):
+    return list(mx.nd.zeros((2, 3, 4)).transpose((2, 0, 1)).shape)
+
+
+@snippet
+def squeeze_axis(mx):
+    return list(mx.nd.zeros((1, 3, 1)).squeeze(axis=2).shape)
+
+
+@snippet
+def stack_axis_neg(mx):
+    return list(mx.nd.stack(mx.nd.zeros((2, 3)), mx.nd.zeros((2, 3)), axis=-1).shape)
+
+
+@snippet
+def mean_keepdims_exclude(mx):
+    return list(mx.nd.zeros((2, 3, 4)).mean(axis=1, keepdims=True, exclude=True).shape)
+
+
+@snippet
+def dot_1d(mx):
+    return val(mx.nd.dot(mx.nd.array([1.0, 2.0]), mx.nd.array([3.0, 4.0])))
+
+
+@snippet
+def relu_int(mx):
+    return val(mx.nd.relu(mx.nd.array([-1, 2], dtype="int32")))
+
+
+@snippet
+def sigmoid_f16(mx):
+    return val(mx.nd.sigmoid(mx.nd.array([0.5, -20], dtype="float16")))
+
+
+@snippet
+def log_softmax_f16(mx):
+    return val(mx.nd.log_softmax(mx.nd.array([[1.0, 2.0]], dtype="float16")))
+
+
+@snippet
+def exp_overflow(mx):
+    return val(mx.nd.exp(mx.nd.array([100.0])))
 
 
 ALL = {**fidelity_cases.CASES, **SNIPPETS}
@@ -458,22 +786,30 @@ def run_all(mx):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mxnet", default=os.path.expanduser("~/mxv/bin/python"),
-                        help="the interpreter that has mxnet 1.9.1 (default: ~/mxv/bin/python)")
-    parser.add_argument("--engine", choices=["ours", "mxnet"], default=None,
-                        help=argparse.SUPPRESS)  # internal: run one engine, print JSON
+    parser.add_argument(
+        "--mxnet",
+        default=os.path.expanduser("~/mxv/bin/python"),
+        help="the interpreter that has mxnet 1.9.1 (default: ~/mxv/bin/python)",
+    )
+    parser.add_argument(
+        "--engine", choices=["ours", "mxnet"], default=None, help=argparse.SUPPRESS
+    )  # internal: run one engine, print JSON
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     if args.engine == "mxnet":
         import mxnet
+
         print(json.dumps(run_all(mxnet)))
         return 0
     if not os.path.exists(args.mxnet):
-        print("no MXNet interpreter at %s: nothing to compare against (install mxnet==1.9.1 "
-              "in a venv there, or pass --mxnet)" % args.mxnet)
+        print(
+            "no MXNet interpreter at %s: nothing to compare against (install mxnet==1.9.1 "
+            "in a venv there, or pass --mxnet)" % args.mxnet
+        )
         return 2
-    proc = subprocess.run([args.mxnet, __file__, "--engine", "mxnet"], capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        [args.mxnet, __file__, "--engine", "mxnet"], capture_output=True, text=True, check=False
+    )
     if proc.returncode:
         print(proc.stderr[-3000:])
         return 1
@@ -481,12 +817,15 @@ def main():
     sys.path.insert(0, str(REPO))
     import blockstudio.core as ours_engine
     from fidelity_compare import differences
+
     ours = run_all(ours_engine)
     disagree = {name: differences(ours[name], theirs[name], name) for name in ALL}
     disagree = {k: v for k, v in disagree.items() if v}
     agree = len(ALL) - len(disagree)
-    print("%d of %d snippets agree with MXNet %s (%d recorded cases, %d further snippets)"
-          % (agree, len(ALL), "1.9.1", len(fidelity_cases.CASES), len(SNIPPETS)))
+    print(
+        "%d of %d snippets agree with MXNet %s (%d recorded cases, %d further snippets)"
+        % (agree, len(ALL), "1.9.1", len(fidelity_cases.CASES), len(SNIPPETS))
+    )
     for name, diffs in sorted(disagree.items()):
         print("  differs: %s" % name)
         if args.verbose:

@@ -401,10 +401,9 @@ def _extreme(reduce, a, axis, keepdims, exclude):
         kept.reshape([d for i, d in enumerate(x.shape) if i not in axes]), x.ndim, axes, False)
 
     def backward(g):
-        # Ties share the gradient equally, so its sum is unchanged.
-        mask = (x == kept)
-        count = mask.sum(axis=axes, keepdims=True)
-        return (mask * (_restore(g, x.shape, axes, keepdims) / count),)
+        # As MXNet: every element equal to the extreme gets the whole gradient (ties are
+        # not shared out).
+        return ((x == kept) * _restore(g, x.shape, axes, keepdims),)
     return _result(out, (a,), backward)
 
 

@@ -806,3 +806,25 @@ def nd_integer_arithmetic(mx):
     a = mx.nd.array([7, 9, -3], dtype="int32")
     return [val(a / 2.5), val(a * 1.5), val(a + 0.7), val(2.5 / a), val(a % 4), val(-a / 2),
             val(a ** 2), val(mx.nd.array([7.5, -2.0]) % 2)]
+
+
+@case
+def max_min_gradient_ties(mx):
+    nd = mx.nd
+    x = nd.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x.max(axis=1).sum() + x.min() * 2
+    y.backward()
+    return val(x.grad)
+
+
+@case
+def dot_of_vectors(mx):
+    nd = mx.nd
+    a, b = nd.array([1.0, 2.0]), nd.array([3.0, 4.0])
+    a.attach_grad()
+    with mx.autograd.record():
+        y = nd.dot(a, b) * 2
+    y.backward()
+    return [val(y), val(a.grad)]

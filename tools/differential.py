@@ -770,6 +770,311 @@ def exp_overflow(mx):
     return val(mx.nd.exp(mx.nd.array([100.0])))
 
 
+# ----- parameters, trainer, losses' gradients, data ------------------------------------------
+
+
+@snippet
+def param_list_data_grad(mx):
+    n = mx.gluon.nn.Dense(2, in_units=2)
+    n.initialize(mx.init.One())
+    return [
+        len(n.weight.list_data()),
+        len(n.weight.list_grad()),
+        [str(c) for c in n.weight.list_ctx()],
+    ]
+
+
+@snippet
+def param_zero_grad(mx):
+    n = mx.gluon.nn.Dense(2, in_units=2)
+    n.initialize(mx.init.One())
+    with mx.autograd.record():
+        y = n(mx.nd.ones((1, 2))).sum()
+    y.backward()
+    n.collect_params().zero_grad()
+    return val(n.weight.grad())
+
+
+@snippet
+def param_setattr_lr_mult(mx):
+    n = mx.gluon.nn.Dense(2, in_units=2)
+    n.initialize(mx.init.One())
+    n.collect_params().setattr("lr_mult", 0.0)
+    tr = mx.gluon.Trainer(n.collect_params(), "sgd", {"learning_rate": 1.0})
+    with mx.autograd.record():
+        y = n(mx.nd.ones((1, 2))).sum()
+    y.backward()
+    tr.step(1)
+    return val(n.weight.data())
+
+
+@snippet
+def trainer_wd_mult(mx):
+    n = mx.gluon.nn.Dense(2, in_units=2)
+    n.initialize(mx.init.One())
+    n.bias.set_data(mx.nd.ones((2,)))
+    n.bias.wd_mult = 0.0
+    tr = mx.gluon.Trainer(n.collect_params(), "sgd", {"learning_rate": 0.1, "wd": 0.5})
+    with mx.autograd.record():
+        y = n(mx.nd.ones((1, 2))).sum()
+    y.backward()
+    tr.step(1)
+    return [val(n.weight.data()), val(n.bias.data())]
+
+
+@snippet
+def trainer_step_ignore_stale(mx):
+    a = mx.gluon.nn.Dense(1, in_units=1)
+    b = mx.gluon.nn.Dense(1, in_units=1)
+    a.initialize(mx.init.One())
+    b.initialize(mx.init.One())
+    params = a.collect_params()
+    params.update(b.collect_params())
+    tr = mx.gluon.Trainer(params, "sgd", {"learning_rate": 1.0})
+    with mx.autograd.record():
+        y = a(mx.nd.ones((1, 1))).sum()
+    y.backward()
+    tr.step(1, ignore_stale_grad=True)
+    return [val(a.weight.data()), val(b.weight.data())]
+
+
+@snippet
+def trainer_lr_property(mx):
+    n = mx.gluon.nn.Dense(1, in_units=1)
+    n.initialize()
+    tr = mx.gluon.Trainer(n.collect_params(), "adam")
+    return [tr.learning_rate, type(tr.optimizer).__name__]
+
+
+@snippet
+def save_load_params_roundtrip(mx):
+    import tempfile, os
+
+    n = mx.gluon.nn.Dense(2, in_units=3)
+    n.initialize(mx.init.Constant(0.3))
+    f = os.path.join(tempfile.mkdtemp(), "x.params")
+    n.save_parameters(f)
+    m = mx.gluon.nn.Dense(2, in_units=3)
+    m.load_parameters(f)
+    return val(m.weight.data())
+
+
+@snippet
+def sce_pred_1d_label_scalar(mx):
+    return val(mx.gluon.loss.SoftmaxCrossEntropyLoss()(mx.nd.array([[0.1, 0.9]]), mx.nd.array([1])))
+
+
+@snippet
+def sce_label_float_values(mx):
+    return val(
+        mx.gluon.loss.SoftmaxCrossEntropyLoss()(mx.nd.array([[0.1, 0.9, 0.3]]), mx.nd.array([1.7]))
+    )
+
+
+@snippet
+def sce_grad_wrt_pred_with_weight(mx):
+    x = mx.nd.array([[0.1, 0.9, 0.3], [1.0, -1.0, 0.0]])
+    x.attach_grad()
+    with mx.autograd.record():
+        l = mx.gluon.loss.SoftmaxCrossEntropyLoss()(
+            x, mx.nd.array([2, 0]), mx.nd.array([[2.0], [0.0]])
+        )
+    l.backward()
+    return val(x.grad)
+
+
+@snippet
+def l2_grad(mx):
+    x = mx.nd.array([[1.0, 2.0]])
+    x.attach_grad()
+    with mx.autograd.record():
+        l = mx.gluon.loss.L2Loss()(x, mx.nd.array([[0.0, 0.5]]))
+    l.backward()
+    return val(x.grad)
+
+
+@snippet
+def bce_grad(mx):
+    x = mx.nd.array([[1.0, -2.0]])
+    x.attach_grad()
+    with mx.autograd.record():
+        l = mx.gluon.loss.SigmoidBCELoss()(x, mx.nd.array([[1.0, 0.0]]))
+    l.backward()
+    return val(x.grad)
+
+
+@snippet
+def hybridize_then_call(mx):
+    net = mx.gluon.nn.HybridSequential()
+    net.add(mx.gluon.nn.Dense(2, in_units=2))
+    net.initialize(mx.init.One())
+    net.hybridize()
+    return val(net(mx.nd.ones((1, 2))))
+
+
+@snippet
+def block_apply_and_children(mx):
+    net = mx.gluon.nn.Sequential()
+    net.add(mx.gluon.nn.Dense(2), mx.gluon.nn.Dense(3))
+    names = []
+    net.apply(lambda b: names.append(type(b).__name__))
+    return names
+
+
+@snippet
+def init_normal_stats(mx):
+    mx.random.seed(0)
+    n = mx.gluon.nn.Dense(200, in_units=200)
+    n.initialize(mx.init.Normal(0.5))
+    w = n.weight.data().asnumpy()
+    return [round(float(w.std()), 1), round(float(w.mean()), 1)]
+
+
+@snippet
+def init_xavier_bound(mx):
+    n = mx.gluon.nn.Dense(100, in_units=50)
+    n.initialize(mx.init.Xavier(magnitude=3))
+    w = n.weight.data().asnumpy()
+    return [
+        bool(np.abs(w).max() <= np.sqrt(3 / 75) + 1e-6),
+        bool(np.abs(w).max() > 0.9 * np.sqrt(3 / 75)),
+    ]
+
+
+@snippet
+def init_uniform_default(mx):
+    n = mx.gluon.nn.Dense(100, in_units=50)
+    n.initialize()
+    w = n.weight.data().asnumpy()
+    return [bool(np.abs(w).max() <= 0.07), bool(np.abs(w).max() > 0.06), val(n.bias.data()[:3])]
+
+
+@snippet
+def random_uniform_shape_dtype(mx):
+    u = mx.nd.random.uniform(-1, 1, shape=(2, 3))
+    n = mx.nd.random.normal(shape=(4,))
+    return [list(u.shape), str(u.dtype.__name__), list(n.shape)]
+
+
+@snippet
+def random_randint(mx):
+    r = mx.nd.random.randint(0, 5, shape=(50,))
+    a = r.asnumpy()
+    return [str(r.dtype.__name__), bool(a.min() >= 0 and a.max() < 5)]
+
+
+@snippet
+def ndarray_iter(mx):
+    return [val(row) for row in mx.nd.array([[1.0, 2.0], [3.0, 4.0]])]
+
+
+@snippet
+def ndarray_bool(mx):
+    return [bool(mx.nd.array([1.0])), bool(mx.nd.array([0.0]))]
+
+
+@snippet
+def tolist_asnumpy(mx):
+    x = mx.nd.array([[1, 2]])
+    return [x.asnumpy().tolist(), str(x.asnumpy().dtype)]
+
+
+@snippet
+def nd_maximum_scalar(mx):
+    return [
+        val(mx.nd.maximum(mx.nd.array([1.0, 5.0]), 3)),
+        val(mx.nd.minimum(2, mx.nd.array([1.0, 5.0]))),
+    ]
+
+
+@snippet
+def rsub_rdiv(mx):
+    x = mx.nd.array([1.0, 2.0])
+    return [val(3 - x), val(3 / x), val(2**x), val(-x)]
+
+
+@snippet
+def inplace_ops(mx):
+    x = mx.nd.array([1.0, 2.0])
+    x += 1
+    x *= 3
+    x -= 1
+    x /= 2
+    return val(x)
+
+
+@snippet
+def compare_scalar_dtype(mx):
+    return [val(mx.nd.array([1, 2], dtype="int32") > 1), val(mx.nd.array([1.0, 2.0]) != 1)]
+
+
+@snippet
+def softmax_axis0(mx):
+    return val(mx.nd.softmax(mx.nd.array([[1.0, 2.0], [3.0, 5.0]]), axis=0))
+
+
+@snippet
+def batch_dot_transpose(mx):
+    a = mx.nd.array(np.arange(12).reshape(2, 2, 3))
+    return val(mx.nd.batch_dot(a, a, transpose_b=True))
+
+
+@snippet
+def fc_op(mx):
+    return val(
+        mx.nd.FullyConnected(
+            mx.nd.ones((2, 3)), mx.nd.ones((4, 3)), mx.nd.zeros((4,)), num_hidden=4
+        )
+    )
+
+
+@snippet
+def fc_op_no_bias(mx):
+    return val(
+        mx.nd.FullyConnected(mx.nd.ones((2, 3)), mx.nd.ones((4, 3)), num_hidden=4, no_bias=True)
+    )
+
+
+@snippet
+def dataloader_shuffle_len(mx):
+    ds = mx.gluon.data.ArrayDataset(np.arange(10, dtype="float32"))
+    return [
+        len(mx.gluon.data.DataLoader(ds, batch_size=3)),
+        len(mx.gluon.data.DataLoader(ds, batch_size=3, last_batch="discard")),
+        len(mx.gluon.data.DataLoader(ds, batch_size=3, last_batch="rollover")),
+    ]
+
+
+@snippet
+def dataset_filter_take(mx):
+    ds = mx.gluon.data.SimpleDataset(list(range(10)))
+    return (
+        [list(ds.filter(lambda x: x % 2 == 0)), list(ds.take(3))]
+        if hasattr(ds, "take")
+        else "no take"
+    )
+
+
+@snippet
+def dataset_transform_lazy(mx):
+    ds = mx.gluon.data.SimpleDataset([1, 2, 3]).transform(lambda x: x * 10)
+    return [ds[0], len(ds)]
+
+
+@snippet
+def array_dataset_tuple(mx):
+    ds = mx.gluon.data.ArrayDataset(mx.nd.array([[1, 2], [3, 4]]), mx.nd.array([0, 1]))
+    d, l = ds[1]
+    return [val(d), float(l) if not hasattr(l, "asnumpy") else val(l), type(l).__name__]
+
+
+@snippet
+def batchify_labels(mx):
+    ds = mx.gluon.data.ArrayDataset(mx.nd.array([[1, 2], [3, 4]]), mx.nd.array([0, 1]))
+    d, l = next(iter(mx.gluon.data.DataLoader(ds, batch_size=2)))
+    return [val(d), val(l)]
+
+
 ALL = {**fidelity_cases.CASES, **SNIPPETS}
 
 

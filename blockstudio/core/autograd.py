@@ -98,12 +98,15 @@ class Function:
         inputs = tuple(inputs)
         if not any(x._node is not None or x._grad is not None for x in inputs):
             return outputs
+        # An output that is one of the inputs must become its own array: it gets a node.
+        outs = tuple(wrap(o._data.copy()) if any(o is x for x in inputs) else o for o in outs)
         for k, out in enumerate(outs):
             # One node per output. Backward is linear in the output gradients, so calling
             # the user's backward once per output (zeros for the others) sums to the same.
             out._node = (inputs, self._backward_for(k, outs, inputs))
             out._seq = next(_sequence)
-        return outputs
+        return outs[0] if single else type(outputs)(outs) if isinstance(outputs, (list, tuple)) \
+            else outs
 
     def _backward_for(self, k, outs, inputs):
         shapes = [(o.shape, o._data.dtype) for o in outs]

@@ -1075,6 +1075,216 @@ def batchify_labels(mx):
     return [val(d), val(l)]
 
 
+# ----- printing, blocks, numerics at the edges -----------------------------------------------
+# (summary() is left out: MXNet 1.9.1 prints a Symbol in the first Activation row.)
+
+
+@snippet
+def repr_big_nd(mx):
+    return repr(mx.nd.arange(2000).reshape((2, 1000)))
+
+
+@snippet
+def repr_f16(mx):
+    return repr(mx.nd.array([1.5, 2.25], dtype="float16"))
+
+
+@snippet
+def repr_3d(mx):
+    return repr(mx.nd.zeros((2, 1, 2)))
+
+
+@snippet
+def repr_scalar_like(mx):
+    return repr(mx.nd.array([3.0]))
+
+
+@snippet
+def str_nd(mx):
+    return str(mx.nd.array([1.0, 2.0]))
+
+
+@snippet
+def dense_float64(mx):
+    n = mx.gluon.nn.Dense(2, in_units=2, dtype="float64")
+    n.initialize(mx.init.One())
+    return [str(n.weight.data().dtype.__name__), val(n(mx.nd.ones((1, 2), dtype="float64")))]
+
+
+@snippet
+def flatten_4d(mx):
+    return list(mx.gluon.nn.Flatten()(mx.nd.zeros((2, 3, 4, 5))).shape)
+
+
+@snippet
+def dropout_axes_train(mx):
+    mx.random.seed(0)
+    with mx.autograd.train_mode():
+        y = mx.gluon.nn.Dropout(0.5, axes=(1,))(mx.nd.ones((50, 4)))
+    a = y.asnumpy()
+    return bool((a == a[:, :1]).all())
+
+
+@snippet
+def dropout_grad_zeros(mx):
+    x = mx.nd.ones((100,))
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.Dropout(x, p=0.3)
+    y.backward()
+    g = x.grad.asnumpy()
+    return sorted(set(np.round(g, 4).tolist()))
+
+
+@snippet
+def hook_order(mx):
+    net = mx.gluon.nn.Dense(2, in_units=2)
+    net.initialize()
+    seen = []
+    net.register_forward_pre_hook(lambda b, x: seen.append("pre"))
+    h = net.register_forward_hook(lambda b, x, y: seen.append("post"))
+    net(mx.nd.ones((1, 2)))
+    h.detach()
+    net(mx.nd.ones((1, 2)))
+    return seen
+
+
+@snippet
+def nested_names(mx):
+    class Net(mx.gluon.Block):
+        def __init__(self, **kw):
+            super(Net, self).__init__(**kw)
+            with self.name_scope():
+                self.body = mx.gluon.nn.Sequential()
+                with self.body.name_scope():
+                    self.body.add(mx.gluon.nn.Dense(2), mx.gluon.nn.Dense(2))
+                self.out = mx.gluon.nn.Dense(1)
+
+    return sorted(Net().collect_params().keys())
+
+
+@snippet
+def prefix_custom(mx):
+    n = mx.gluon.nn.Dense(2, prefix="myfc_")
+    return [n.name, n.prefix, sorted(n.collect_params().keys())]
+
+
+@snippet
+def param_init_then_shape_access(mx):
+    n = mx.gluon.nn.Dense(3)
+    n.initialize()
+    try:
+        n.weight.data()
+        r = "no error"
+    except Exception as e:
+        r = type(e).__name__
+    return r
+
+
+@snippet
+def uninit_error(mx):
+    n = mx.gluon.nn.Dense(3, in_units=2)
+    n(mx.nd.ones((1, 2)))
+
+
+@snippet
+def loss_repr(mx):
+    return [repr(mx.gluon.loss.L2Loss()), repr(mx.gluon.loss.SoftmaxCrossEntropyLoss())]
+
+
+@snippet
+def act_repr(mx):
+    return [
+        repr(mx.gluon.nn.Activation("relu")),
+        repr(mx.gluon.nn.Dropout(0.3)),
+        repr(mx.gluon.nn.Flatten()),
+    ]
+
+
+@snippet
+def trainer_params_list(mx):
+    n = mx.gluon.nn.Dense(2, in_units=2)
+    n.initialize(mx.init.One())
+    tr = mx.gluon.Trainer(list(n.collect_params().values()), "sgd", {"learning_rate": 0.5})
+    with mx.autograd.record():
+        y = n(mx.nd.ones((1, 2))).sum()
+    y.backward()
+    tr.step(1)
+    return val(n.weight.data())
+
+
+@snippet
+def sgd_lr_scheduler_like(mx):
+    n = mx.gluon.nn.Dense(1, in_units=1)
+    n.initialize(mx.init.One())
+    tr = mx.gluon.Trainer(n.collect_params(), "sgd", {"learning_rate": 0.5})
+    out = []
+    for lr in (0.5, 0.25):
+        tr.set_learning_rate(lr)
+        with mx.autograd.record():
+            y = n(mx.nd.ones((1, 1))).sum()
+        y.backward()
+        tr.step(1)
+        out.append(val(n.weight.data()))
+    return out
+
+
+@snippet
+def sce_sparse_false_from_logits(mx):
+    loss = mx.gluon.loss.SoftmaxCrossEntropyLoss(sparse_label=False, from_logits=True)
+    return val(loss(mx.nd.array([[-1.0, -2.0]]), mx.nd.array([[0.3, 0.7]])))
+
+
+@snippet
+def one_hot_out_of_range(mx):
+    return val(mx.nd.one_hot(mx.nd.array([5, -1, 1]), 3))
+
+
+@snippet
+def pick_wrap_mode(mx):
+    return val(mx.nd.pick(mx.nd.array([[1.0, 2.0, 3.0]]), mx.nd.array([4]), mode="wrap"))
+
+
+@snippet
+def pick_clip_mode(mx):
+    return val(mx.nd.pick(mx.nd.array([[1.0, 2.0, 3.0]]), mx.nd.array([7])))
+
+
+@snippet
+def arange_float(mx):
+    return val(mx.nd.arange(0, 1, 0.25))
+
+
+@snippet
+def arange_dtype(mx):
+    return val(mx.nd.arange(3, dtype="int32"))
+
+
+@snippet
+def cast_op(mx):
+    return val(mx.nd.cast(mx.nd.array([1.7, -1.7]), dtype="int32"))
+
+
+@snippet
+def softmax_large(mx):
+    return val(mx.nd.softmax(mx.nd.array([[1000.0, 0.0]])))
+
+
+@snippet
+def log_of_zero(mx):
+    return val(mx.nd.log(mx.nd.array([0.0])))
+
+
+@snippet
+def sigmoid_extreme(mx):
+    return val(mx.nd.sigmoid(mx.nd.array([-100.0, 100.0])))
+
+
+@snippet
+def softrelu_large(mx):
+    return val(mx.nd.Activation(mx.nd.array([100.0, -100.0]), act_type="softrelu"))
+
+
 ALL = {**fidelity_cases.CASES, **SNIPPETS}
 
 

@@ -105,8 +105,9 @@ class Function:
             # the user's backward once per output (zeros for the others) sums to the same.
             out._node = (inputs, self._backward_for(k, outs, inputs))
             out._seq = next(_sequence)
-        return outs[0] if single else type(outputs)(outs) if isinstance(outputs, (list, tuple)) \
-            else outs
+        if single:
+            return outs[0]
+        return list(outs) if isinstance(outputs, list) else outs
 
     def _backward_for(self, k, outs, inputs):
         shapes = [(o.shape, o._data.dtype) for o in outs]

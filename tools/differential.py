@@ -1285,6 +1285,13 @@ def softrelu_large(mx):
     return val(mx.nd.Activation(mx.nd.array([100.0, -100.0]), act_type="softrelu"))
 
 
+@snippet
+def hybrid_sequential_is_hybrid(mx):
+    nn = mx.gluon.nn
+    return [isinstance(nn.HybridSequential(), mx.gluon.HybridBlock),
+            isinstance(nn.Sequential(), mx.gluon.HybridBlock)]
+
+
 ALL = {**fidelity_cases.CASES, **SNIPPETS}
 
 

@@ -1288,8 +1288,241 @@ def softrelu_large(mx):
 @snippet
 def hybrid_sequential_is_hybrid(mx):
     nn = mx.gluon.nn
-    return [isinstance(nn.HybridSequential(), mx.gluon.HybridBlock),
-            isinstance(nn.Sequential(), mx.gluon.HybridBlock)]
+    return [
+        isinstance(nn.HybridSequential(), mx.gluon.HybridBlock),
+        isinstance(nn.Sequential(), mx.gluon.HybridBlock),
+    ]
+
+
+# ----- autograd in detail -------------------------------------------------------------------
+
+
+@snippet
+def getitem_repeat_grad(mx):
+    x = mx.nd.array([1.0, 2.0, 3.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x[mx.nd.array([0, 0, 2])].sum()
+    y.backward()
+    return val(x.grad)
+
+
+@snippet
+def backward_twice_raises(mx):
+    x = mx.nd.array([1.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x * 2
+    y.backward()
+    y.backward()
+    return val(x.grad)
+
+
+@snippet
+def grad_write_overwrites(mx):
+    x = mx.nd.array([1.0])
+    x.attach_grad()
+    for k in (2, 5):
+        with mx.autograd.record():
+            y = x * k
+        y.backward()
+    return val(x.grad)
+
+
+@snippet
+def backward_outside_record_raises(mx):
+    x = mx.nd.array([1.0])
+    x.attach_grad()
+    y = x * 2
+    y.backward()
+    return val(x.grad)
+
+
+@snippet
+def no_attach_grad_leaf(mx):
+    x = mx.nd.array([1.0])
+    w = mx.nd.array([3.0])
+    w.attach_grad()
+    with mx.autograd.record():
+        y = x * w
+    y.backward()
+    return [val(w.grad), x.grad is None]
+
+
+@snippet
+def mark_variables(mx):
+    x = mx.nd.array([1.0, 2.0])
+    g = mx.nd.zeros((2,))
+    mx.autograd.mark_variables([x], [g])
+    with mx.autograd.record():
+        y = (x * x).sum()
+    y.backward()
+    return val(g)
+
+
+@snippet
+def is_training_in_record(mx):
+    with mx.autograd.record():
+        a = mx.autograd.is_training()
+    with mx.autograd.record(train_mode=False):
+        b = mx.autograd.is_training()
+    with mx.autograd.predict_mode():
+        c = mx.autograd.is_training()
+    return [a, b, c]
+
+
+@snippet
+def set_recording_returns_previous(mx):
+    prev = mx.autograd.set_recording(True)
+    now = mx.autograd.is_recording()
+    back = mx.autograd.set_recording(prev)
+    return [prev, now, back]
+
+
+@snippet
+def grad_of_mean(mx):
+    x = mx.nd.array([[1.0, 2.0], [3.0, 4.0]])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x.mean(axis=0)
+    y.backward()
+    return val(x.grad)
+
+
+@snippet
+def grad_through_concat_stack(mx):
+    a = mx.nd.array([1.0, 2.0])
+    a.attach_grad()
+    with mx.autograd.record():
+        y = (mx.nd.concat(a, a * 2, dim=0) * mx.nd.array([1.0, 2.0, 3.0, 4.0])).sum() + mx.nd.stack(
+            a, a
+        ).sum()
+    y.backward()
+    return val(a.grad)
+
+
+@snippet
+def grad_reshape_transpose(mx):
+    x = mx.nd.array(np.arange(6.0).reshape(2, 3))
+    x.attach_grad()
+    with mx.autograd.record():
+        y = (x.T.reshape((3, 2)) * mx.nd.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])).sum()
+    y.backward()
+    return val(x.grad)
+
+
+@snippet
+def grad_pick(mx):
+    x = mx.nd.array([[1.0, 2.0], [3.0, 4.0]])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.pick(x, mx.nd.array([1, 0])).sum()
+    y.backward()
+    return val(x.grad)
+
+
+@snippet
+def grad_softmax_log_softmax(mx):
+    x = mx.nd.array([[1.0, 2.0, 0.5]])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = (mx.nd.softmax(x) * mx.nd.array([[1.0, 2.0, 3.0]])).sum() + mx.nd.log_softmax(x)[0, 1]
+    y.backward()
+    return val(x.grad)
+
+
+@snippet
+def grad_power_both(mx):
+    a = mx.nd.array([2.0, 3.0])
+    b = mx.nd.array([1.5, 2.0])
+    a.attach_grad()
+    b.attach_grad()
+    with mx.autograd.record():
+        y = (a**b).sum()
+    y.backward()
+    return [val(a.grad), val(b.grad)]
+
+
+@snippet
+def grad_divide_both(mx):
+    a = mx.nd.array([2.0, 3.0])
+    b = mx.nd.array([4.0, 5.0])
+    a.attach_grad()
+    b.attach_grad()
+    with mx.autograd.record():
+        y = (a / b).sum()
+    y.backward()
+    return [val(a.grad), val(b.grad)]
+
+
+@snippet
+def grad_broadcast_add(mx):
+    a = mx.nd.ones((2, 3))
+    b = mx.nd.ones((1, 3))
+    b.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.broadcast_add(a, b).sum()
+    y.backward()
+    return val(b.grad)
+
+
+@snippet
+def grad_dense_layer(mx):
+    n = mx.gluon.nn.Dense(2, in_units=3, activation="tanh")
+    n.initialize(mx.init.Constant(0.1))
+    x = mx.nd.array([[1.0, 2.0, 3.0]])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = n(x).sum()
+    y.backward()
+    return [val(x.grad), val(n.weight.grad()), val(n.bias.grad())]
+
+
+@snippet
+def grad_dense_sigmoid_softrelu(mx):
+    out = []
+    for act in ("sigmoid", "softrelu", "softsign"):
+        n = mx.gluon.nn.Dense(2, in_units=2, activation=act)
+        n.initialize(mx.init.Constant(0.3))
+        with mx.autograd.record():
+            y = n(mx.nd.array([[1.0, -2.0]])).sum()
+        y.backward()
+        out.append(val(n.weight.grad()))
+    return out
+
+
+@snippet
+def dense_no_flatten_grad(mx):
+    n = mx.gluon.nn.Dense(2, in_units=3, flatten=False)
+    n.initialize(mx.init.One())
+    x = mx.nd.ones((2, 2, 3))
+    with mx.autograd.record():
+        y = n(x).sum()
+    y.backward()
+    return val(n.weight.grad())
+
+
+@snippet
+def detach_stops(mx):
+    x = mx.nd.array([2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x * x
+        z = y.detach() + y
+    z.backward()
+    return val(x.grad)
+
+
+@snippet
+def grad_req_null_param(mx):
+    n = mx.gluon.nn.Dense(1, in_units=1)
+    n.initialize()
+    n.weight.grad_req = "null"
+    try:
+        n.weight.grad()
+        return "no error"
+    except Exception as e:
+        return "error"
 
 
 ALL = {**fidelity_cases.CASES, **SNIPPETS}

@@ -12,9 +12,10 @@ import numpy as np
 
 from .graph import _sequence, _state, wrap  # noqa: F401  (kept importable from here)
 from .ndarray import NDArray  # noqa: F401  (mxnet.autograd.NDArray, as in MXNet)
+from .graph import _State  # noqa: F401  (kept importable from here)
 from .tape import (MXNetErrorNoGraph, backward, is_recording, is_training,  # noqa: F401
                    mark_variables, pause, predict_mode, record, set_recording, set_training,
-                   train_mode)
+                   train_mode, _Scope, _write_leaf_grad)
 from . import tape as _tape
 
 

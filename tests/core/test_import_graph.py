@@ -63,7 +63,8 @@ def test_no_function_level_imports_in_the_graph_modules():
 
 
 def test_public_names_stay_importable():
-    from blockstudio.core.autograd import _sequence, _state  # noqa: F401
+    from blockstudio.core.autograd import (_sequence, _state, _State, _Scope,  # noqa: F401
+                                           _write_leaf_grad, backward, MXNetErrorNoGraph)
     from blockstudio.core.ndarray import NDArray, _as_nd
     from blockstudio.core.ops import dot, relu, softmax_cross_entropy, _result  # noqa: F401
     from blockstudio.core import nd

@@ -11,11 +11,20 @@ The recording machinery is in ``tape.py``; this module is what Gluon code import
 import numpy as np
 
 from .graph import _sequence, _state, wrap  # noqa: F401  (kept importable from here)
-from .ndarray import NDArray  # noqa: F401  (mxnet.autograd.NDArray, as in MXNet)
+from . import graph as _graph
+from .graph import _State  # noqa: F401  (kept importable from here)
 from .tape import (MXNetErrorNoGraph, backward, is_recording, is_training,  # noqa: F401
                    mark_variables, pause, predict_mode, record, set_recording, set_training,
-                   train_mode)
+                   train_mode, _Scope, _write_leaf_grad)
 from . import tape as _tape
+
+
+def __getattr__(name):
+    # ``mxnet.autograd.NDArray``, as in MXNet, without importing ndarray here: op modules
+    # may import autograd, and ndarray imports the ops.
+    if name == "NDArray":
+        return _graph.Array
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 
 def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False,
@@ -30,7 +39,7 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     ...     z = dx.sum()
     >>> z.backward()                                            # x.grad = -sin(x)
     """
-    single = isinstance(variables, NDArray)
+    single = isinstance(variables, _graph.ArrayBase)
     variables = [variables] if single else list(variables)
     if retain_graph is None:
         retain_graph = create_graph
@@ -93,17 +102,21 @@ class Function:
             outputs = self.forward(*inputs)
         if not is_recording():
             return outputs
-        single = isinstance(outputs, NDArray)
+        single = isinstance(outputs, _graph.ArrayBase)
         outs = (outputs,) if single else tuple(outputs)
         inputs = tuple(inputs)
         if not any(x._node is not None or x._grad is not None for x in inputs):
             return outputs
+        # An output that is one of the inputs must become its own array: it gets a node.
+        outs = tuple(wrap(o._data.copy()) if any(o is x for x in inputs) else o for o in outs)
         for k, out in enumerate(outs):
             # One node per output. Backward is linear in the output gradients, so calling
             # the user's backward once per output (zeros for the others) sums to the same.
             out._node = (inputs, self._backward_for(k, outs, inputs))
             out._seq = next(_sequence)
-        return outputs
+        if single:
+            return outs[0]
+        return list(outs) if isinstance(outputs, list) else outs
 
     def _backward_for(self, k, outs, inputs):
         shapes = [(o.shape, o._data.dtype) for o in outs]
@@ -112,7 +125,7 @@ class Function:
             grads = [wrap(g) if i == k else wrap(np.zeros(shape, dtype))
                      for i, (shape, dtype) in enumerate(shapes)]
             result = self.backward(*grads)
-            result = (result,) if isinstance(result, NDArray) else tuple(result)
+            result = (result,) if isinstance(result, _graph.ArrayBase) else tuple(result)
             if len(result) != len(inputs):
                 raise ValueError("%s.backward returned %d gradients for %d inputs"
                                  % (type(self).__name__, len(result), len(inputs)))

@@ -1,7 +1,5 @@
 """NDArray: a numpy array with a context, a gradient buffer and a place in the autograd graph."""
 
-import numbers
-
 import numpy as np
 
 from . import tape as _tape
@@ -9,6 +7,9 @@ from . import ops as _ops
 from . import select_ops as _select
 from .base import MXNetError, shape_str
 from .context import Context, cpu
+# Creation functions live in creation.py; kept importable from here.
+from .creation import (array, _shape, zeros, ones, full, empty, arange,  # noqa: F401
+                       zeros_like, ones_like, waitall)
 from .graph import ArrayBase, _as_nd, _state, set_array_class  # noqa: F401  (_as_nd: kept importable)
 
 _CPU = cpu()
@@ -399,68 +400,6 @@ class NDArray(ArrayBase):
 
     def ones_like(self):
         return NDArray(np.ones_like(self._data))
-
-
-def array(source_array, ctx=None, dtype=None):
-    """Create an array from any array-like, copying it. float32 unless ``dtype`` says otherwise.
-
-    >>> nd.array([[1, 2], [3, 4]])
-    """
-    if ctx is not None:
-        Context(ctx).check_available()
-    if isinstance(source_array, NDArray):
-        dtype = dtype or source_array.dtype
-        source_array = source_array._data
-    data = np.array(source_array, dtype=dtype or np.float32)
-    return NDArray(data)
-
-
-def _shape(shape):
-    if isinstance(shape, numbers.Integral):
-        return (int(shape),)
-    return tuple(int(d) for d in shape)
-
-
-def _filled(shape, value, dtype, out):
-    if out is not None:  # MXNet fills ``out`` (keeping its dtype) and returns it
-        out._data[...] = value
-        return out
-    return NDArray(np.full(_shape(shape), value, dtype=dtype or np.float32))
-
-
-def zeros(shape, ctx=None, dtype=None, out=None, **kwargs):
-    return _filled(shape, 0, dtype, out)
-
-
-def ones(shape, ctx=None, dtype=None, out=None, **kwargs):
-    return _filled(shape, 1, dtype, out)
-
-
-def full(shape, val, ctx=None, dtype=None, out=None, **kwargs):
-    return _filled(shape, val, dtype, out)
-
-
-def empty(shape, ctx=None, dtype=None):
-    return NDArray(np.empty(_shape(shape), dtype=dtype or np.float32))
-
-
-def arange(start, stop=None, step=1.0, repeat=1, ctx=None, dtype=None):
-    data = np.arange(start, stop, step, dtype=dtype or np.float32)
-    if repeat > 1:
-        data = np.repeat(data, repeat)
-    return NDArray(data)
-
-
-def zeros_like(data):
-    return NDArray(np.zeros_like(data._data))
-
-
-def ones_like(data):
-    return NDArray(np.ones_like(data._data))
-
-
-def waitall():
-    """All computation is synchronous here; kept for Gluon code that calls it."""
 
 
 set_array_class(NDArray)

@@ -98,7 +98,10 @@ def dot(lhs, rhs, transpose_a=False, transpose_b=False):
         if gb is not None and transpose_b:
             gb = dot(g, a, True, transpose_a)
         return ga, gb
-    return _result(np.asarray(out), (a, b), backward, graph_backward)
+    out = np.asarray(out)
+    if out.ndim == 0:  # MXNet 1.x: the product of two vectors is a (1,) array
+        out = out.reshape(1)
+    return _result(out, (a, b), backward, graph_backward)
 
 
 def batch_dot(lhs, rhs, transpose_a=False, transpose_b=False):

@@ -10,7 +10,7 @@ import builtins
 import numpy as np
 
 from .graph import _as_nd, _needs, _result, _unbroadcast, wrap
-from .ops import squeeze
+from .shape_ops import squeeze
 
 
 _pyslice = builtins.slice  # this module's ``slice`` shadows the built-in

@@ -806,3 +806,89 @@ def nd_integer_arithmetic(mx):
     a = mx.nd.array([7, 9, -3], dtype="int32")
     return [val(a / 2.5), val(a * 1.5), val(a + 0.7), val(2.5 / a), val(a % 4), val(-a / 2),
             val(a ** 2), val(mx.nd.array([7.5, -2.0]) % 2)]
+
+
+@case
+def max_min_gradient_ties(mx):
+    nd = mx.nd
+    x = nd.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x.max(axis=1).sum() + x.min() * 2
+    y.backward()
+    return val(x.grad)
+
+
+@case
+def dot_of_vectors(mx):
+    nd = mx.nd
+    a, b = nd.array([1.0, 2.0]), nd.array([3.0, 4.0])
+    a.attach_grad()
+    with mx.autograd.record():
+        y = nd.dot(a, b) * 2
+    y.backward()
+    return [val(y), val(a.grad)]
+
+
+def _reference_style_optimizers(mx):
+    """Optimizers written as MXNet's own are: the fused update ops do the arithmetic."""
+    import math
+
+    class RefSGD(mx.optimizer.Optimizer):
+        def __init__(self, momentum=0.9, **kwargs):
+            super(RefSGD, self).__init__(**kwargs)
+            self.momentum = momentum
+
+        def create_state(self, index, weight):
+            return mx.nd.zeros(weight.shape, dtype=weight.dtype)
+
+        def update(self, index, weight, grad, state):
+            self._update_count(index)
+            kwargs = {"rescale_grad": self.rescale_grad}
+            if self.clip_gradient:
+                kwargs["clip_gradient"] = self.clip_gradient
+            mx.nd.sgd_mom_update(weight, grad, state, out=weight, lr=self._get_lr(index),
+                                 wd=self._get_wd(index), momentum=self.momentum, **kwargs)
+
+    class RefAdam(mx.optimizer.Optimizer):
+        def create_state(self, index, weight):
+            return (mx.nd.zeros(weight.shape), mx.nd.zeros(weight.shape))
+
+        def update(self, index, weight, grad, state):
+            self._update_count(index)
+            t = self._index_update_count[index]
+            lr = self._get_lr(index) * math.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
+            mean, var = state
+            mx.nd.adam_update(weight, grad, mean, var, out=weight, lr=lr, wd=self._get_wd(index),
+                              rescale_grad=self.rescale_grad, clip_gradient=0.4)
+
+    class RefPlain(mx.optimizer.Optimizer):
+        def update(self, index, weight, grad, state):
+            self._update_count(index)
+            mx.nd.sgd_update(weight, grad, out=weight, lr=self._get_lr(index),
+                             wd=self._get_wd(index), rescale_grad=self.rescale_grad)
+    return RefSGD, RefAdam, RefPlain
+
+
+@case
+def reference_style_optimizers(mx):
+    ref_sgd, ref_adam, ref_plain = _reference_style_optimizers(mx)
+    return [_train(mx, ref_sgd(learning_rate=0.05, wd=0.1, clip_gradient=0.5), None),
+            _train(mx, ref_adam(learning_rate=0.05, wd=0.1), None),
+            _train(mx, ref_plain(learning_rate=0.05, wd=0.1), None)]
+
+
+@case
+def mp_update_ops(mx):
+    nd = mx.nd
+    w = nd.array([1.0, 2.0, 3.0], dtype="float16")
+    w32 = w.astype("float32")
+    mom = nd.zeros((3,))
+    g = nd.array([0.5, -0.25, 1.0], dtype="float16")
+    nd.mp_sgd_mom_update(w, g, mom, w32, out=w, lr=0.1, momentum=0.9, wd=0.01)
+    nd.mp_sgd_mom_update(w, g, mom, w32, out=w, lr=0.1, momentum=0.9, wd=0.01)
+    v = nd.array([1.0, 2.0], dtype="float16")
+    v32 = v.astype("float32")
+    nd.mp_sgd_update(v, nd.array([3.0, -1.0], dtype="float16"), v32, out=v, lr=0.1,
+                     clip_gradient=2.0)
+    return [val(w), val(w32), val(mom), val(v), val(v32)]

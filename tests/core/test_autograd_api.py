@@ -132,3 +132,21 @@ def test_mxnet_names_are_where_gluon_code_looks():
     assert x._fresh_grad is True
     x._fresh_grad = False
     assert x._fresh_grad is False
+
+
+class Identity(autograd.Function):
+    def forward(self, x):
+        return x
+
+    def backward(self, dy):
+        return dy * 3
+
+
+def test_function_returning_its_input_gets_a_new_array():
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = Identity()(x)
+    assert y is not x and x._node is None
+    y.backward()
+    assert x.grad.asnumpy().tolist() == [3.0, 3.0]

@@ -88,3 +88,13 @@ def test_dataloader_accepts_auto_reload():
     data = gluon.data.ArrayDataset(nd.arange(5))
     batches = list(gluon.data.DataLoader(data, batch_size=2, auto_reload=False))
     assert [b.shape[0] for b in batches] == [2, 2, 1]
+
+
+def test_hybrid_sequential_is_a_hybrid_block_that_runs_its_children():
+    net = nn.HybridSequential()
+    net.add(nn.Dense(2, in_units=3), nn.Activation("relu"))
+    net.initialize(mx.init.One())
+    assert isinstance(net, gluon.HybridBlock) and isinstance(net, nn.Sequential)
+    assert net(nd.ones((1, 3))).asnumpy().tolist() == [[3.0, 3.0]]
+    net.hybridize()
+    assert net[0]._active and net(nd.ones((1, 3))).shape == (1, 2)

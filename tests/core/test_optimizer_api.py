@@ -129,3 +129,13 @@ def test_custom_optimizer_states_save_and_resume_exactly(tmp_path):
     np.testing.assert_array_equal(resumed, straight)
     # Without the file the fresh trainer starts from zero momentum: the check can fail.
     assert not np.allclose(run(4, resume_from=path, load=False), straight)
+
+
+def test_update_ops_write_out_or_return_a_new_weight():
+    w, g, mom = nd.array([1.0, 2.0]), nd.array([1.0, -1.0]), nd.zeros((2,))
+    new = nd.sgd_mom_update(w, g, mom, lr=0.1, momentum=0.9)
+    assert w.asnumpy().tolist() == [1.0, 2.0]            # no out=: the weight is untouched
+    np.testing.assert_allclose(new.asnumpy(), [0.9, 2.1], rtol=1e-6)
+    np.testing.assert_allclose(mom.asnumpy(), [-0.1, 0.1], rtol=1e-6)  # states update in place
+    assert nd.sgd_update(w, g, out=w, lr=0.5, clip_gradient=0.2) is w
+    np.testing.assert_allclose(w.asnumpy(), [0.9, 2.1], rtol=1e-6)

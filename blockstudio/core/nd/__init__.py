@@ -16,6 +16,8 @@ from ..nn_ops import (dot, batch_dot, softmax, log_softmax, pick,  # noqa: F401
 from ..select_ops import (slice, slice_axis, take, split, where, topk,  # noqa: F401,A004
                           broadcast_to, norm, round, eye)
 from ..conv_ops import Convolution, Pooling, BatchNorm  # noqa: F401
+from ..update_ops import (sgd_update, sgd_mom_update, mp_sgd_update,  # noqa: F401
+                          mp_sgd_mom_update, adam_update)
 from . import random  # noqa: F401
 from .random import uniform, normal  # noqa: F401  (MXNet's top-level aliases)
 

@@ -74,8 +74,9 @@ class Sequential(Block):
         return len(self._children)
 
 
-class HybridSequential(Sequential):
-    """Sequential for HybridBlocks (hybridization is a no-op here)."""
+class HybridSequential(Sequential, HybridBlock):
+    """Sequential for HybridBlocks, and itself a HybridBlock as in Gluon (hybridization is a
+    no-op here: blocks always run imperatively)."""
 
 
 class Activation(HybridBlock):

@@ -13,7 +13,8 @@ from ..ops import (add, subtract, multiply, divide, power, maximum, minimum,  # 
                    squeeze, concat, stack, sum, mean, max, min, argmax, argmin, one_hot)
 from ..nn_ops import (dot, batch_dot, softmax, log_softmax, pick,  # noqa: F401
                       FullyConnected, Activation, Dropout, softmax_cross_entropy)
-from ..conv_ops import Convolution, Pooling, BatchNorm  # noqa: F401
+from ..conv_ops import Convolution, Pooling  # noqa: F401
+from ..norm_ops import BatchNorm  # noqa: F401
 from . import random  # noqa: F401
 
 Flatten = flatten

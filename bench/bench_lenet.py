@@ -196,7 +196,8 @@ def main(argv=None):
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
     parser.add_argument("--profile", action="store_true", help="cProfile blockstudio's steps")
     parser.add_argument("--mxnet", metavar="PYTHON",
-                        help="also time real MXNet, run by this interpreter (e.g. ~/mxv/bin/python)")
+                        help="also time real MXNet, run by this interpreter "
+                             "(e.g. ~/mxv/bin/python)")
     args = parser.parse_args(argv)
     if args.epoch:
         args.batches, args.repeats = 60000 // args.batch_size, 1

@@ -173,3 +173,19 @@ def test_conv_network_saves_and_loads_every_parameter(tmp_path):
         "0.weight", "0.bias", "1.gamma", "1.beta", "1.running_mean", "1.running_var",
         "4.weight", "4.bias"]
     np.testing.assert_array_equal(other(x).asnumpy(), net(x).asnumpy())
+
+
+def test_summary_reads_a_batchnorm_network_without_moving_its_statistics(capsys):
+    net = nn.Sequential()
+    with net.name_scope():
+        net.add(nn.Conv2D(3, 3), nn.BatchNorm())
+    net.initialize()
+    x = images(4, 1, 6) * 3 + 1
+    with autograd.record():
+        net(x)
+    before = [p.data().asnumpy().copy() for p in net.collect_params().values()]
+    net.summary(x)
+    assert "BatchNorm-2" in capsys.readouterr().out
+    after = [p.data().asnumpy() for p in net.collect_params().values()]
+    for a, b in zip(before, after):
+        np.testing.assert_array_equal(a, b)

@@ -15,7 +15,8 @@ from ..nn_ops import (dot, batch_dot, softmax, log_softmax, pick,  # noqa: F401
                       FullyConnected, Activation, Dropout, softmax_cross_entropy)
 from ..select_ops import (slice, slice_axis, take, split, where, topk,  # noqa: F401,A004
                           broadcast_to, norm, round, eye)
-from ..conv_ops import Convolution, Pooling, BatchNorm  # noqa: F401
+from ..conv_ops import Convolution, Pooling  # noqa: F401
+from ..norm_ops import BatchNorm  # noqa: F401
 from ..update_ops import (sgd_update, sgd_mom_update, mp_sgd_update,  # noqa: F401
                           mp_sgd_mom_update, adam_update)
 from . import random  # noqa: F401

@@ -145,7 +145,8 @@ class Parameter:
                 "Parameter '%s' has not been initialized yet because initialization was "
                 "deferred: its shape %s is not known. Shapes are inferred from the first "
                 "forward pass, so pass one batch of data through the network before reading "
-                "parameters, or give layers their input size (e.g. Dense(..., in_units=784))."
+                "parameters, or give layers their input size (e.g. Dense(..., in_units=784) or "
+                "Conv2D(..., in_channels=1))."
                 % (self.name, shape_str(self._shape)))
         raise RuntimeError(
             "Parameter '%s' has not been initialized. Call net.initialize() (or "

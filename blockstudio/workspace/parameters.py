@@ -147,7 +147,8 @@ def load_checked(doc, path, allow_missing=False, recorded=None):
     check_arrays(expected_shapes(net, doc, arrays), arrays, where, allow_missing)
     # Parameters the file leaves out wait for the first batch, as in a network never trained.
     net.initialize(make_initializer(doc.training))
-    net.load_parameters(os.fspath(path), allow_missing=allow_missing)
+    # Values saved as float64 or float16 (numpy, another tool) are converted to the network's float32.
+    net.load_parameters(os.fspath(path), allow_missing=allow_missing, cast_dtype=True)
     if any(param._data is None for param in net.collect_params().values()):
         return net  # a forward would give the absent ones random values: leave them deferred
     # Shapes that fit one by one may still not chain (a file from a network with other sizes).

@@ -158,3 +158,18 @@ def test_a_project_edited_after_training_saves_and_reopens_as_it_was(ws, ready, 
     other.pass_batch()
     assert np.array_equal(other.network[2].weight.data().asnumpy(), kept) and other.total_params == 100 * 785 + \
         64 * 101 + 650
+
+
+def test_float64_values_from_another_tool_load_as_float32(ws, tmp_path):
+    import numpy as np
+
+    from blockstudio.core.serialization import save_arrays
+
+    uid = ws.add_layer("Dense", units=4)
+    rng = np.random.default_rng(1)
+    arrays = {"0.weight": rng.standard_normal((4, 784)), "0.bias": rng.standard_normal(4)}
+    save_arrays(str(tmp_path / "f64.npz"), arrays)
+    ws.load_parameters(tmp_path / "f64.npz")
+    weight = ws.network[0].weight.data().asnumpy()
+    assert weight.dtype == np.float32 and np.array_equal(weight, arrays["0.weight"].astype(np.float32))
+    assert ws.layer_info(uid).params[0].shape == (4, 784)

@@ -8,7 +8,7 @@ same QAction objects, so a shortcut, a menu item and a button can never disagree
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QStyle, QToolBar
 
 SP = QStyle.StandardPixmap
@@ -38,15 +38,19 @@ ACTIONS = {
     "pause": ("Pa&use Training", "F6", SP.SP_MediaPause, "Pause after the current step"),
     "resume": ("&Resume Training", "F7", SP.SP_MediaPlay, "Continue a paused run"),
     "stop": ("S&top Training", "Shift+F5", SP.SP_MediaStop, "Stop, keeping the last completed step"),
+    "theme_system": ("&System", None, None, "Follow the desktop's light or dark setting"),
+    "theme_light": ("&Light", None, None, "Dark text on light panels"),
+    "theme_dark": ("&Dark", None, None, "Light text on dark panels"),
     "about": ("&About blockstudio", None, None, ""),
 }
+THEME_ACTIONS = {"theme_system": "system", "theme_light": "light", "theme_dark": "dark"}
 
 MENUS = {
     "&File": ["new", "open", "open_example", "@recent", None, "save", "save_as", None,
               "save_params", "load_params", "export", None, "quit"],
     "&Edit": ["undo", "redo", None, "delete", "duplicate"],
     "&Run": ["pass_batch", None, "start", "start_fresh", "pause", "resume", "stop"],
-    "&View": ["@docks"],
+    "&View": ["@docks", None, "@theme"],
     "&Help": ["about"],
 }
 TOOLBAR = ["new", "open", "save", None, "undo", "redo", None, "pass_batch", None, "start", "pause", "resume", "stop"]
@@ -72,6 +76,12 @@ def create_actions(window) -> dict[str, QAction]:
     for name, short in (("pass_batch", "Pass one batch"), ("start", "Start"), ("pause", "Pause"),
                         ("resume", "Resume"), ("stop", "Stop")):
         actions[name].setIconText(short)
+    group = QActionGroup(window)
+    group.setExclusive(True)
+    for name, choice in THEME_ACTIONS.items():
+        actions[name].setCheckable(True)
+        actions[name].setActionGroup(group)
+        actions[name].triggered.connect(lambda _checked=False, c=choice: window.set_theme(c))
     # Delete must not fire while a text field has focus (Backspace edits text there):
     # it is live only when the canvas (which the window adds it to) has focus.
     actions["delete"].setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -96,6 +106,11 @@ def build_menus(window, actions, recent_menu_filler, docks) -> dict:
             elif entry == "@docks":
                 for dock in docks:
                     menu.addAction(dock.toggleViewAction())
+            elif entry == "@theme":
+                themes = menu.addMenu("&Theme")
+                for name in THEME_ACTIONS:
+                    themes.addAction(actions[name])
+                menus["Theme"] = themes
             else:
                 menu.addAction(actions[entry])
     return menus

@@ -31,12 +31,16 @@ class _Board(QWidget):
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), QColor(style.CANVAS_BG))
-        self.setPalette(palette)
+        self.restyle()
         self.column = QVBoxLayout(self)
         self.column.setSpacing(GAP)
         self.column.setContentsMargins(24, 20, 24, 24)
+
+    def restyle(self) -> None:
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), QColor(style.CANVAS_BG))
+        self.setPalette(palette)
+        self.update()
 
     def resizeEvent(self, event):
         # Centre a column of at most MAX_CARD_WIDTH: readable at 1920 px, full width at 1280.
@@ -97,9 +101,9 @@ class _Board(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         chain = self.canvas.chain()
-        pen = QPen(QColor("#94a3b8"), 1.6)
+        pen = QPen(QColor(style.CONNECTOR), 1.6)
         painter.setPen(pen)
-        painter.setBrush(QColor("#94a3b8"))
+        painter.setBrush(QColor(style.CONNECTOR))
         for upper, lower in zip(chain, chain[1:]):
             x = upper.geometry().center().x()
             y0, y1 = upper.geometry().bottom() + 2, lower.geometry().top() - 2
@@ -158,9 +162,8 @@ class NetworkCanvas(QWidget):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setMinimumHeight(90)
         self.placeholder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.placeholder.setStyleSheet(
-            f"border: 2px dashed {style.BORDER}; border-radius: 8px; color: {style.MUTED};")
         self.placeholder.setParent(self.board)
+        self._style_placeholder()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -242,6 +245,18 @@ class NetworkCanvas(QWidget):
             last_output = tuple(ws.input_shape)
         self.output_card.update_totals(last_output if ws.shapes_resolved else None, ws.total_params)
         self.board.update()
+
+    def _style_placeholder(self) -> None:
+        self.placeholder.setStyleSheet(
+            f"border: 2px dashed {style.BORDER}; border-radius: 8px; color: {style.MUTED};")
+
+    def restyle(self) -> None:
+        """Repaint in the active theme (after View > Theme or a desktop switch to dark)."""
+        self.board.restyle()
+        self._style_placeholder()
+        for card in (self.input_card, *self._cards.values(), self.output_card):
+            card.restyle()
+        self.refresh()
 
     def _show_selection(self, uid=None) -> None:
         uid = self.workspace.selected

@@ -124,9 +124,17 @@ class Card(QFrame):
         self.update()
 
     def set_title(self, text: str, subtitle: str = "") -> None:
+        self._title = (text, subtitle)
         color = style.kind_color(self.kind)
         extra = f' &nbsp;<span style="color:{style.MUTED}">{style.escape(subtitle)}</span>' if subtitle else ""
         self.title_label.setText(f'<b style="color:{color}; font-size:11pt">{style.escape(text)}</b>{extra}')
+
+    def restyle(self) -> None:
+        """Re-render in the active theme's colours (the labels hold colours in their rich text)."""
+        title = getattr(self, "_title", None)
+        if title is not None:
+            self.set_title(*title)
+        self.update()
 
     def plain_text(self) -> str:
         """Everything the card shows, as plain text (what a user reads; used by tests)."""
@@ -161,7 +169,7 @@ class Card(QFrame):
         elif self.error:
             pen = QPen(QColor(style.ERROR_FG), 1.5)
         elif self._hover:
-            pen = QPen(QColor("#94a3b8"), 1.2)
+            pen = QPen(QColor(style.HOVER_BORDER), 1.2)
         else:
             pen = QPen(QColor(style.BORDER), 1.0)
         painter.setPen(pen)

@@ -21,11 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from blockstudio.ui import style
-
-INVALID_STYLE = f"border: 1px solid {style.ERROR_FG}; border-radius: 2px; background: {style.ERROR_BG};"
-
-
 class ParseError(ValueError):
     """What the user typed is not even the right type (the workspace checks ranges)."""
 
@@ -112,9 +107,12 @@ class FieldEditor(QWidget):
         self.error_label.setText(message or "")
         self.error_label.setVisible(bool(message))
         if isinstance(self.editor, QLineEdit):
-            self.editor.setProperty("invalid", bool(message))
-            # A per-widget style sheet re-polishes just this editor.
-            self.editor.setStyleSheet(INVALID_STYLE if message else "")
+            if bool(self.editor.property("invalid")) != bool(message):
+                # The app style sheet draws QLineEdit[invalid="true"] in the theme's error colours;
+                # re-polishing just this editor applies it.
+                self.editor.setProperty("invalid", bool(message))
+                self.editor.style().unpolish(self.editor)
+                self.editor.style().polish(self.editor)
 
     def error_text(self) -> str:
         return self.error_label.text() if self.error_label.isVisibleTo(self) else ""

@@ -199,6 +199,9 @@ class Inspector(QWidget):
             rows.append(f'<span style="color:{style.ERROR_FG}">⚠ {style.escape(info.error)}</span>')
         self.details.setText("<br>".join(rows))
 
+    def restyle(self) -> None:
+        self._show_details()  # its rich text holds the theme's colours
+
     def set_locked(self, reason) -> None:
         self.banner.setText(f"<b>Editing locked.</b> {style.escape(reason)}" if reason else "")
         self.banner.setVisible(reason is not None)

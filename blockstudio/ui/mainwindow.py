@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 import blockstudio
-from blockstudio.ui import style
+from blockstudio.ui import style, theme
 from blockstudio.ui.actions import build_menus, build_toolbar, create_actions
 from blockstudio.ui.bridge import WorkspaceBridge
 from blockstudio.ui.canvas import NetworkCanvas
@@ -103,6 +103,10 @@ class MainWindow(FileCommands, QMainWindow):
         self.canvas.editFailed.connect(self._show_message)
         self.training_panel.message.connect(self._show_message)
         self.training_panel.refused.connect(self.dialogs_warning)
+
+        saved = self.settings.value(theme.SETTINGS_KEY) if self.settings is not None else None
+        self.set_theme(saved if saved in theme.CHOICES else theme.choice(), save=False)
+        theme.notifier().changed.connect(self._restyle)
 
         self._layout_pending = not self._restore_geometry()
         if self._layout_pending:
@@ -189,6 +193,20 @@ class MainWindow(FileCommands, QMainWindow):
 
     def _show_message(self, text: str, timeout: int = 8000) -> None:
         self.statusBar().showMessage(text, timeout)
+
+    # -- theme ----------------------------------------------------------------------------
+    def set_theme(self, choice: str, save: bool = True) -> None:
+        """View > Theme: ``"system"``, ``"light"`` or ``"dark"``; kept in the window's settings."""
+        app = QApplication.instance()
+        theme.apply(app, choice)
+        for name, value in (("theme_system", "system"), ("theme_light", "light"), ("theme_dark", "dark")):
+            self.actions[name].setChecked(value == choice)
+        if save and self.settings is not None:
+            self.settings.setValue(theme.SETTINGS_KEY, choice)
+
+    def _restyle(self, _theme=None) -> None:
+        for view in (self.canvas, self.palette, self.inspector, self.plots):
+            view.restyle()
 
     # -- training -------------------------------------------------------------------------
     def _on_training_state(self, state: str) -> None:
@@ -339,5 +357,8 @@ class MainWindow(FileCommands, QMainWindow):
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.setValue("window/state", self.saveState())
             self.settings.sync()
+        if not getattr(self, "_theme_disconnected", False):
+            theme.notifier().changed.disconnect(self._restyle)
+            self._theme_disconnected = True
         self.bridge.close()
         event.accept()

@@ -105,6 +105,12 @@ class LayerPalette(QWidget):
                 return self.list.item(i)
         raise KeyError(f"no palette entry for layer kind {kind!r}; known: {self.kinds()}")
 
+    def restyle(self) -> None:
+        """New icons in the active theme's kind colours."""
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            item.setIcon(style.kind_icon(item.data(Qt.ItemDataRole.UserRole)))
+
     def set_locked(self, reason) -> None:
         self.list.setEnabled(reason is None)
         self.list.setToolTip(reason or "")

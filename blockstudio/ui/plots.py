@@ -20,6 +20,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from blockstudio.ui import theme
+
 SMOOTHING = 0.98  # EMA decay of the smoothed loss (TensorBoard-style, bias-corrected)
 
 
@@ -77,39 +79,38 @@ class TrainingPlots(QWidget):
         self._ema = 0.0
         self._ema_count = 0
 
-        self.loss_widget = pg.PlotWidget(background="w")
+        self.loss_widget = pg.PlotWidget()
         loss_plot = self.loss_widget.getPlotItem()
         _style_plot(loss_plot, "Training loss", "step", "loss")
         # Once the loss falls below 1 pyqtgraph would relabel the axis "loss (x0.001)" with ticks
         # of 100..500: a newcomer reads the loss as hundreds. Plain decimals instead.
         loss_plot.getAxis("left").enableAutoSIPrefix(False)
-        loss_plot.addLegend(offset=(-10, 10))
+        self.loss_legend = loss_plot.addLegend(offset=(-10, 10))
         # Thousands of steps: let pyqtgraph draw only what is visible, at screen resolution.
         loss_plot.setDownsampling(auto=True, mode="peak")
         loss_plot.setClipToView(True)
         loss_plot.disableAutoRange()
         loss_plot.setXRange(0, 100, padding=0)
         loss_plot.setYRange(0, 1, padding=0)
-        self.loss_curve = loss_plot.plot(pen=pg.mkPen("#bfd6fb", width=1), name="per step", antialias=False)
-        self.smooth_curve = loss_plot.plot(pen=pg.mkPen("#1d4ed8", width=2), name="smoothed", antialias=False)
+        self.loss_curve = loss_plot.plot(name="per step", antialias=False)
+        self.smooth_curve = loss_plot.plot(name="smoothed", antialias=False)
 
-        self.acc_widget = pg.PlotWidget(background="w")
+        self.acc_widget = pg.PlotWidget()
         acc_plot = self.acc_widget.getPlotItem()
         _style_plot(acc_plot, "Accuracy per epoch", "epoch", "accuracy (%)")
         acc_plot.getAxis("left").enableAutoSIPrefix(False)  # "(x0.001)" scaling reads badly
         acc_plot.setLimits(yMin=0, yMax=100.5)
         acc_plot.setYRange(0, 100, padding=0)   # percent from the start, before any epoch
         acc_plot.setXRange(0.5, 1.5, padding=0)
-        acc_plot.addLegend(offset=(-10, -10))
-        self.train_curve = acc_plot.plot(pen=pg.mkPen("#ea580c", width=2), symbol="o", symbolSize=7,
-                                         symbolBrush="#ea580c", symbolPen="w", name="train", antialias=True)
-        self.test_curve = acc_plot.plot(pen=pg.mkPen("#16a34a", width=2), symbol="s", symbolSize=7,
-                                        symbolBrush="#16a34a", symbolPen="w", name="test", antialias=True)
+        self.acc_legend = acc_plot.addLegend(offset=(-10, -10))
+        self.train_curve = acc_plot.plot(symbol="o", symbolSize=7, name="train", antialias=True)
+        self.test_curve = acc_plot.plot(symbol="s", symbolSize=7, name="test", antialias=True)
         acc_plot.getAxis("bottom").setTickSpacing(1, 1)
 
         for widget in (self.loss_widget, self.acc_widget):
             widget.getPlotItem().getAxis("left").setWidth(48)
             widget.setMinimumHeight(150)
+        self.restyle()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.loss_widget, 3)
@@ -120,6 +121,30 @@ class TrainingPlots(QWidget):
             bridge.stepsArrived.connect(lambda _step, losses: self.append_losses(losses))
             bridge.epochFinished.connect(
                 lambda e: self.append_epoch(e.epoch, e.train_acc, e.test_acc))
+
+    def restyle(self) -> None:
+        """Colours from the active theme: background, axes, titles, legends and curves."""
+        c = theme.current()
+        for widget, title in ((self.loss_widget, "Training loss"), (self.acc_widget, "Accuracy per epoch")):
+            widget.setBackground(c.plot_bg)
+            plot = widget.getPlotItem()
+            plot.setTitle(title, size="11pt", color=c.plot_fg)
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setPen(pg.mkPen(c.plot_fg))
+                axis.setTextPen(pg.mkPen(c.plot_fg))
+        for legend in (self.loss_legend, self.acc_legend):
+            legend.setLabelTextColor(c.plot_fg)
+            fill = pg.mkColor(c.plot_bg)
+            fill.setAlpha(215)  # the curve under a legend still shows through
+            legend.setBrush(pg.mkBrush(fill))
+            legend.setPen(pg.mkPen(c.border))
+        self.loss_curve.setPen(pg.mkPen(c.loss_raw, width=1))
+        self.smooth_curve.setPen(pg.mkPen(c.loss_smooth, width=2))
+        for curve, color in ((self.train_curve, c.train), (self.test_curve, c.test)):
+            curve.setPen(pg.mkPen(color, width=2))
+            curve.setSymbolBrush(pg.mkBrush(color))
+            curve.setSymbolPen(pg.mkPen(c.plot_bg))
 
     def clear(self) -> None:
         for series in (self.steps, self.losses, self.smoothed, self.epochs, self.train_acc, self.test_acc):

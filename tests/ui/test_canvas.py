@@ -5,6 +5,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from blockstudio.ui import cards as cards_module
+from blockstudio.ui import style
 from blockstudio.ui.palette import MIME_KIND, MIME_UID, read_mime, uid_mime
 
 from .conftest import add_net1, drag_and_drop, gap_above
@@ -159,7 +160,7 @@ def test_pass_one_batch_resolves_the_shapes_on_the_cards(window):
     uids = add_net1(ws)
     first = canvas.card(uids[0])
     assert "weight (128, 0)" in first.plain_text()
-    assert "#b45309" in first.params_label.text()  # the unknown dimension is drawn in amber
+    assert style.UNKNOWN_FG in first.params_label.text()  # the unknown dimension is drawn in amber
     assert "(64, 0)" in canvas.card(uids[1]).plain_text()
     assert "unknown until a batch" in canvas.output_card.plain_text()
     assert "(shape=(128, 0)" in window.params_view.toPlainText()

@@ -43,8 +43,9 @@ class _Board(QWidget):
         self.update()
 
     def resizeEvent(self, event):
-        # Centre a column of at most MAX_CARD_WIDTH: readable at 1920 px, full width at 1280.
-        side = max(20, (self.width() - MAX_CARD_WIDTH) // 2)
+        # Centre a column of at most MAX_CARD_WIDTH: readable at 1920 px, full width at 1280,
+        # and only a small margin on a narrow canvas, where every pixel goes to the cards.
+        side = max(10 if self.width() < 480 else 20, (self.width() - MAX_CARD_WIDTH) // 2)
         self.column.setContentsMargins(side, 20, side, 24)
         super().resizeEvent(event)
 

@@ -94,6 +94,10 @@ class Card(QFrame):
             label.setTextFormat(Qt.TextFormat.RichText)
             label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
         self.params_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, False)
+        # On a narrow canvas (1024 px, or 1.5x scaling) the long lines wrap instead of pushing the
+        # card wider than the canvas, where shapes and counts hid behind a scroll bar.
+        for label in (self.settings_label, self.params_label, self.right_label):
+            label.setWordWrap(True)
 
         top = QHBoxLayout()
         top.addWidget(self.title_label)
@@ -121,7 +125,19 @@ class Card(QFrame):
         self.error_label.setVisible(self.error is not None)
         self.error_label.setText(f"⚠ {message}" if message else "")
         self.setToolTip(message or "")
+        self._fit_height()
         self.update()
+
+    def _fit_height(self) -> None:
+        """At least as tall as the wrapped lines need at this width. (The column's layout item
+        kept a height-for-width from before a text change and cut a wrapped line off.)"""
+        need = self.layout().totalHeightForWidth(max(1, self.width()))
+        if need > 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_height()
 
     def set_title(self, text: str, subtitle: str = "") -> None:
         self._title = (text, subtitle)
@@ -204,7 +220,7 @@ class BlockCard(Card):
             self.right_label.setText(f'<span style="color:{style.MUTED}">output ?</span>')
         if info.params:
             parts = [
-                f'<span style="color:{style.MUTED}">{style.escape(p.short)}</span> '
+                f'<span style="color:{style.MUTED}">{style.escape(p.short)}</span>&nbsp;'
                 f'<span style="font-family:monospace">{style.shape_html(p.shape)}</span>'
                 for p in info.params
             ]
@@ -219,6 +235,7 @@ class BlockCard(Card):
         else:
             self.count_label.setText(f"<b>{style.count_text(count)}</b> params")
         self.set_error(info.error)
+        self._fit_height()
         self.update()
 
     def mousePressEvent(self, event):

@@ -8,7 +8,7 @@ views render from the workspace when the bridge relays its events.
 from __future__ import annotations
 
 
-from PySide6.QtCore import QRect, QSettings, Qt
+from PySide6.QtCore import QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -40,6 +40,30 @@ def _text_view() -> QPlainTextEdit:
     view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
     view.setFont(style.monospace_font())
     return view
+
+
+# Room the window manager takes around a window (title bar, borders): a window exactly the size
+# of the available area would put its bottom edge, the status bar, below the screen.
+FRAME_ALLOWANCE = QSize(16, 48)
+
+
+def first_start_geometry(free: QRect) -> tuple[QRect, bool]:
+    """``(geometry, maximize)`` of a first start on a screen whose available area is ``free``.
+
+    >>> first_start_geometry(QRect(0, 0, 1920, 1080))[0].size()
+    PySide6.QtCore.QSize(1632, 918)
+    """
+    room = free.size() - FRAME_ALLOWANCE
+    if room.width() >= 1280 and room.height() >= 800:
+        width = min(room.width(), max(1280, int(0.85 * free.width())))
+        height = min(room.height(), max(800, int(0.85 * free.height())))
+        maximize = False
+    else:  # a laptop screen or a scaled one: all of it, as a maximized window
+        width, height = min(1280, room.width()), min(800, room.height())
+        maximize = True
+    left = free.x() + (free.width() - width) // 2
+    top = free.y() + (free.height() - height) // 2
+    return QRect(left, top, width, height), maximize
 
 
 class MainWindow(FileCommands, QMainWindow):
@@ -320,25 +344,31 @@ class MainWindow(FileCommands, QMainWindow):
         return state is not None and self.restoreState(state)
 
     def _first_start_size(self) -> None:
-        """1280x800, or 85 % of a larger screen: a fixed 1280x800 left a 1920x1080 screen a
-        third empty. (On smaller screens the window manager fits it, as it always did.)"""
+        """1280x800, or 85 % of a larger screen (a fixed 1280x800 left a 1920x1080 screen a third
+        empty); on a screen with less room, maximized: a 1280x800 window on a 1366x768 laptop or
+        at 1.5x scaling put the status bar and the results below the screen's edge."""
         screen = self.screen() or QGuiApplication.primaryScreen()
         free = screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 800)
-        width, height = max(1280, int(0.85 * free.width())), max(800, int(0.85 * free.height()))
-        self.resize(width, height)
-        if width <= free.width() and height <= free.height():
-            self.move(free.x() + (free.width() - width) // 2, free.y() + (free.height() - height) // 2)
+        rect, maximize = first_start_geometry(free)
+        self.resize(rect.size())
+        self.move(rect.topLeft())
+        if maximize:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
     def showEvent(self, event):
         super().showEvent(event)
         if self._layout_pending:  # first start: docks in proportion to the screen's window
             self._layout_pending = False
-            width, height = self.width(), self.height()
-            side = max(400, int(0.25 * width))
-            self.resizeDocks([self.palette_dock, self.inspector_dock], [max(180, int(0.11 * width)), side],
-                             Qt.Orientation.Horizontal)
-            self.resizeDocks([self.inspector_dock, self.training_dock], [400, 330], Qt.Orientation.Vertical)
-            self.resizeDocks([self.output_dock], [max(250, int(0.32 * height))], Qt.Orientation.Vertical)
+            self._fit_docks()
+
+    def _fit_docks(self) -> None:
+        """Docks in proportion to the window, giving way to the canvas on a small screen."""
+        width, height = self.width(), self.height()
+        side = max(self.training_dock.minimumSizeHint().width(), min(480, int(0.27 * width)))
+        palette = max(130, min(200, int(0.11 * width)))
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [palette, side], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.inspector_dock, self.training_dock], [400, 330], Qt.Orientation.Vertical)
+        self.resizeDocks([self.output_dock], [max(200, int(0.32 * height))], Qt.Orientation.Vertical)
 
     def closeEvent(self, event):
         ws = self.workspace

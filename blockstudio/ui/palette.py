@@ -8,6 +8,7 @@ uid under :data:`MIME_UID`. Both are plain UTF-8 payloads so a test can build th
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from blockstudio.ui import style
@@ -95,6 +96,11 @@ class LayerPalette(QWidget):
         layout.addStretch(1)
         # Show every kind without a scroll bar; the hint sits right under the list.
         self.list.setFixedHeight(46 * self.list.count() + 8)
+        # ...and every name whole: a narrow dock cut "Activation" to "Activ…".
+        bold = self.list.font()
+        bold.setBold(True)
+        widest = max((QFontMetrics(bold).horizontalAdvance(k) for k in kinds), default=0)
+        self.list.setMinimumWidth(widest + 26 + 48)
 
     def kinds(self) -> list[str]:
         return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from blockstudio.ui import theme
 
+TITLES = {"loss": ("Training loss", "Loss"), "acc": ("Accuracy per epoch", "Accuracy")}
 SMOOTHING = 0.98  # EMA decay of the smoothed loss (TensorBoard-style, bias-corrected)
 
 
@@ -122,13 +123,24 @@ class TrainingPlots(QWidget):
             bridge.epochFinished.connect(
                 lambda e: self.append_epoch(e.epoch, e.train_acc, e.test_acc))
 
+    def _titles(self) -> None:
+        # A narrow plot (1024 px window, 1.5x scaling) cut "Accuracy per epoch" to "Accuracy per ep".
+        c = theme.current()
+        for widget, (long, short) in ((self.loss_widget, TITLES["loss"]), (self.acc_widget, TITLES["acc"])):
+            fits = widget.width() >= 110 + 9 * len(long)
+            widget.getPlotItem().setTitle(long if fits else short, size="11pt", color=c.plot_fg)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._titles()
+
     def restyle(self) -> None:
         """Colours from the active theme: background, axes, titles, legends and curves."""
         c = theme.current()
-        for widget, title in ((self.loss_widget, "Training loss"), (self.acc_widget, "Accuracy per epoch")):
+        self._titles()
+        for widget in (self.loss_widget, self.acc_widget):
             widget.setBackground(c.plot_bg)
             plot = widget.getPlotItem()
-            plot.setTitle(title, size="11pt", color=c.plot_fg)
             for name in ("left", "bottom"):
                 axis = plot.getAxis(name)
                 axis.setPen(pg.mkPen(c.plot_fg))

@@ -63,7 +63,7 @@ def shape_html(shape) -> str:
     """Render a shape tuple as Python prints it, with unknown (0) dimensions highlighted.
 
     >>> shape_html((128, 784))
-    '(128, 784)'
+    '(128,&nbsp;784)'
     """
     if shape is None:
         return f'<span style="color:{theme.current().muted}">?</span>'
@@ -77,7 +77,7 @@ def shape_html(shape) -> str:
             )
         else:
             dims.append(str(dim))
-    inner = ", ".join(dims)
+    inner = ",&nbsp;".join(dims)  # a wrapped card line breaks between shapes, never inside one
     if len(dims) == 1:
         inner += ","
     return f"({inner})"

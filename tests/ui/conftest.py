@@ -72,6 +72,9 @@ def window(app, qtbot, workspace):
     win = MainWindow(workspace)
     win.dialogs = ScriptedDialogs()
     qtbot.addWidget(win)
+    # The offscreen screen is 800x600, where a first start is maximized: test at 1280x800.
+    win.setWindowState(Qt.WindowState.WindowNoState)
+    win.resize(1280, 800)
     win.show()
     qtbot.waitExposed(win)
     yield win
@@ -131,7 +134,8 @@ def clipped_card_text(canvas):
     text, when it sticks out of its card, or when the card sticks out of the visible canvas (the
     values then hide behind a horizontal scroll bar).
     """
-    QApplication.processEvents()  # let pending layouts settle, as a painted window has
+    for _ in range(3):  # let nested layouts settle (card, board, scroll area), as a painted window has
+        QApplication.processEvents()
     problems = []
     viewport = canvas.scroll.viewport()
     for card in canvas.chain():

@@ -9,7 +9,7 @@ All edits go through the workspace; the canvas re-renders when the workspace say
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QFrame, QLabel, QMenu, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
@@ -48,6 +48,14 @@ class _Board(QWidget):
         side = max(10 if self.width() < 480 else 20, (self.width() - MAX_CARD_WIDTH) // 2)
         self.column.setContentsMargins(side, 20, side, 24)
         super().resizeEvent(event)
+
+    def eventFilter(self, watched, event):
+        # A card that moves or changes height shifts the gaps the arrows are drawn in; Qt only
+        # repaints the card's old and new rectangles, which left the old arrowhead beside the
+        # new one (a doubled arrowhead after an insert or an undone delete). Repaint the board.
+        if event.type() in (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Show, QEvent.Type.Hide):
+            self.update()
+        return False
 
     # -- drag and drop --------------------------------------------------------------------
     def _accepts(self, event) -> bool:
@@ -158,12 +166,15 @@ class NetworkCanvas(QWidget):
         self.input_card = InputCard(self.board)
         self.input_card.pressed.connect(lambda _card: self._select(None))
         self.output_card = OutputCard(self.board)
+        for card in (self.input_card, self.output_card):
+            card.installEventFilter(self.board)
         self.placeholder = QLabel(
             "Drag layers here from the palette on the left,\nor double-click one to append it.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setMinimumHeight(90)
         self.placeholder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.placeholder.setParent(self.board)
+        self.placeholder.installEventFilter(self.board)
         self._style_placeholder()
 
         layout = QVBoxLayout(self)
@@ -216,6 +227,7 @@ class NetworkCanvas(QWidget):
             card = self._cards.get(spec.uid)
             if card is None:
                 card = BlockCard(spec.uid, spec.kind, self.board)
+                card.installEventFilter(self.board)
                 card.pressed.connect(lambda c: self._select(c.uid))
                 card.contextRequested.connect(self._context_menu)
                 self._cards[spec.uid] = card

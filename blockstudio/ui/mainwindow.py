@@ -31,6 +31,7 @@ from blockstudio.ui.file_commands import FileCommands
 from blockstudio.ui.inspector import Inspector
 from blockstudio.ui.palette import LayerPalette
 from blockstudio.ui.plots import TrainingPlots
+from blockstudio.ui.status_bar import ElidingStatusBar
 from blockstudio.ui.training_panel import ACTIVE_STATES, TrainingPanel
 from blockstudio.workspace import spec as specs
 
@@ -110,6 +111,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.toolbar = build_toolbar(self, self.actions)
         self.canvas.addAction(self.actions["delete"])
         self.canvas.set_context_actions([self.actions["duplicate"], self.actions["delete"]])
+        self.setStatusBar(ElidingStatusBar(self))
         self.state_label = QLabel()
         self.statusBar().addPermanentWidget(self.state_label)
 

@@ -87,6 +87,7 @@ class TrainingPanel(QWidget):
         self.limit = None  # quick checks (tests, the benchmark): train on the first N images only
         self.fields: dict[str, FieldEditor] = {}
         self._momentum_applies = True
+        self._continuing = False  # the current run started from trained parameters
         # Two settings per row keeps the panel short enough to share the right column with
         # the inspector at 1280x800.
         grid = QGridLayout()
@@ -139,12 +140,18 @@ class TrainingPanel(QWidget):
         self.status_label.setWordWrap(True)
         self.result_label = QLabel()
         self.result_label.setWordWrap(True)
+        # Lasting state, not a status-bar note that scrolls away: Start continues trained values.
+        self.notice_label = QLabel()
+        self.notice_label.setObjectName("noticeLabel")
+        self.notice_label.setWordWrap(True)
+        self.notice_label.hide()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.addLayout(grid)
         layout.addSpacing(4)
         layout.addLayout(buttons)
+        layout.addWidget(self.notice_label)
         layout.addWidget(self.progress)
         layout.addWidget(self.status_label)
         layout.addWidget(self.result_label)
@@ -156,6 +163,9 @@ class TrainingPanel(QWidget):
         bridge.runFinished.connect(self._on_finished)
         bridge.runReset.connect(self._on_reset)
         bridge.projectChanged.connect(self.reload)
+        for signal in (bridge.projectChanged, bridge.runFinished, bridge.runReset, bridge.layersChanged,
+                       bridge.shapesChanged, bridge.trainingState):
+            signal.connect(lambda *_: self._update_notice())
         self.reload()
         self._on_state(getattr(workspace, "training_state", "idle"))
 
@@ -208,6 +218,7 @@ class TrainingPanel(QWidget):
         if restart is not None:
             options["restart"] = restart
         continuing = not restart and getattr(self.workspace, "has_trained_parameters", False)
+        self._continuing = bool(continuing)
         if self._call(self.workspace.start_training, **options) and continuing:
             self.message.emit("Training continues from the current parameters; "
                               "Run ▸ Train from Scratch (Ctrl+F5) starts over from the seed.")
@@ -220,6 +231,18 @@ class TrainingPanel(QWidget):
 
     def stop(self) -> None:
         self._call(self.workspace.stop_training)
+
+    def _update_notice(self) -> None:
+        trained = bool(getattr(self.workspace, "has_trained_parameters", False))
+        if self.state == "idle" and trained:
+            text = ("<b>Start continues</b> from the network's trained parameters. "
+                    "Run ▸ Train from Scratch (Ctrl+F5) starts over from the seed.")
+        elif self.state in ACTIVE_STATES and self._continuing:
+            text = "This run continues from the parameters trained before it."
+        else:
+            text = ""
+        self.notice_label.setText(text)
+        self.notice_label.setVisible(bool(text))
 
     def _on_state(self, state: str) -> None:
         self.state = state

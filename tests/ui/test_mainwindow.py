@@ -3,6 +3,9 @@ damaged files, recent, example), asking before discarding changes, parameters an
 
 import json
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
 from .conftest import add_net1
 
 
@@ -143,3 +146,18 @@ def test_toolbar_undo_keeps_a_short_label_while_the_menu_names_the_step(window):
     # The toolbar shows iconText: fixed, so Pass one batch / Start do not move after each edit.
     assert actions["undo"].iconText() == "Undo" and actions["redo"].iconText() == "Redo"
     assert actions["undo"].toolTip() == "Undo Add Dense"
+
+
+def test_a_long_status_message_is_elided_with_the_whole_text_in_the_tooltip(window):
+    window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMaximized)
+    window.resize(1024, 700)
+    QApplication.processEvents()
+    bar = window.statusBar()
+    long = "Exported " + "/very/deep/folder" * 12 + "/mlp.py: run it with /usr/bin/python3 mlp.py"
+    window._show_message(long, 0)
+    shown = bar.elided_message()
+    assert bar.currentMessage() == long and bar.toolTip() == long
+    assert shown != long and "…" in shown and shown.endswith("mlp.py")
+    assert bar.fontMetrics().horizontalAdvance(shown) <= bar.message_rect().width()
+    window._show_message("Saved.", 0)
+    assert bar.elided_message() == "Saved." and bar.toolTip() == ""

@@ -186,8 +186,11 @@ def test_start_continues_a_trained_network_and_train_from_scratch_starts_over(wi
 
     notes = []
     panel.message.connect(notes.append)
+    assert not panel.notice_label.isVisibleTo(panel)
     first = train(actions["start"])
     assert actions["start_fresh"].isEnabled() and not any("continues" in n for n in notes)
+    # Lasting state in the panel, not only a status-bar note that the next message replaces.
+    assert panel.notice_label.isVisibleTo(panel) and "Start continues" in panel.notice_label.text()
     continued = train(actions["start"])
     assert continued[0] < first[0]  # went on from the trained values
     assert any("continues from the current parameters" in n for n in notes)  # said in the status bar

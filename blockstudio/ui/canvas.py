@@ -253,7 +253,9 @@ class NetworkCanvas(QWidget):
             info = ws.layer_info(card.uid)
             card.update_info(info)
             last_output = info.output_shape
-        self.input_card.update_shape(ws.input_shape)
+        from blockstudio.workspace.data import dataset_title
+
+        self.input_card.update_shape(ws.input_shape, dataset_title(ws.training_settings.dataset))
         if not self._cards and ws.shapes_resolved:
             last_output = tuple(ws.input_shape)
         self.output_card.update_totals(last_output if ws.shapes_resolved else None, ws.total_params)

@@ -290,11 +290,11 @@ class InputCard(Card):
         self.params_label.hide()
         self.count_label.hide()
 
-    def update_shape(self, shape) -> None:
+    def update_shape(self, shape, dataset_title: str = "MNIST") -> None:
         self.right_label.setText(f'<span style="color:{style.MUTED}">shape</span> <b>{style.shape_html(shape)}</b>')
         self.settings_label.setText(
             f'<span style="color:{style.MUTED}">batch first: (batch, height, width, channels) '
-            f'for MNIST images · click to edit</span>')
+            f'for {style.escape(dataset_title)} images · click to edit</span>')
 
 
 class OutputCard(Card):

@@ -48,6 +48,7 @@ class FieldEditor(QWidget):
     """
 
     committed = Signal(str, object)
+    errorChanged = Signal(str, bool)  # (name, shows an error now)
 
     def __init__(self, name: str, kind: str, choices=None, tooltip: str = "", placeholder: str = "",
                  parent=None):
@@ -85,6 +86,9 @@ class FieldEditor(QWidget):
         layout.setSpacing(2)
         layout.addLayout(row)
         layout.addWidget(self.error_label)
+        # In a grid cell made taller by a neighbour's error, the editor stays at the top, level
+        # with its label, instead of sliding to the middle.
+        layout.addStretch(1)
 
     # -- model -> view --------------------------------------------------------------------
     def set_value(self, value) -> None:
@@ -104,7 +108,10 @@ class FieldEditor(QWidget):
             self.editor.setText(self._shown)
 
     def set_error(self, message) -> None:
+        had = bool(self.error_label.text())
         self.error_label.setText(message or "")
+        if had != bool(message):
+            self.errorChanged.emit(self.name, bool(message))
         self.error_label.setVisible(bool(message))
         if isinstance(self.editor, QLineEdit):
             if bool(self.editor.property("invalid")) != bool(message):

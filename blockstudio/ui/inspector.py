@@ -160,7 +160,11 @@ class Inspector(QWidget):
         if spec is None:
             page = self._pages["Input"]
             self.title.setText("Input")
-            self.subtitle.setText("The shape of the data the network receives.")
+            from blockstudio.workspace.data import dataset_title
+
+            title = dataset_title(ws.training_settings.dataset)
+            self.subtitle.setText(f"The shape of the data the network receives: {title} images "
+                                  f"are (batch, 28, 28, 1).")
             page.fields["input_shape"].set_value(tuple(ws.input_shape))
         else:
             page = self._pages.get(spec.kind)

@@ -129,6 +129,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.canvas.editFailed.connect(self._show_message)
         self.training_panel.message.connect(self._show_message)
         self.training_panel.refused.connect(self.dialogs_warning)
+        self.training_panel.validityChanged.connect(self._update_actions)
 
         saved = self.settings.value(theme.SETTINGS_KEY) if self.settings is not None else None
         self.set_theme(saved if saved in theme.CHOICES else theme.choice(), save=False)
@@ -192,8 +193,9 @@ class MainWindow(FileCommands, QMainWindow):
         for name in ("new", "open", "open_example", "load_params", "pass_batch"):
             a[name].setEnabled(not locked)
         self.menus["Open Recent"].setEnabled(not locked)
-        a["start"].setEnabled(state == "idle")
-        a["start_fresh"].setEnabled(state == "idle" and getattr(ws, "has_trained_parameters", False))
+        valid = not self.training_panel.invalid_fields()  # a field showing an error holds Start back
+        a["start"].setEnabled(state == "idle" and valid)
+        a["start_fresh"].setEnabled(state == "idle" and valid and getattr(ws, "has_trained_parameters", False))
         a["pause"].setEnabled(state == "running")
         a["resume"].setEnabled(state == "paused")
         a["stop"].setEnabled(state in ("running", "paused"))

@@ -76,6 +76,7 @@ class TrainingPanel(QWidget):
     """
 
     message = Signal(str)  # a one-line note for the status bar
+    validityChanged = Signal()  # a field started or stopped showing an error
     refused = Signal(str, str)  # (title, message): a run that cannot start, worth a dialog
 
     def __init__(self, workspace, bridge, parent=None):
@@ -100,6 +101,7 @@ class TrainingPanel(QWidget):
             field = FieldEditor(name, kind, choices=CHOICES.get(name), tooltip=tip,
                                 placeholder="automatic" if name == "data_dir" else "")
             field.committed.connect(self._commit)
+            field.errorChanged.connect(lambda *_: self._validity_changed())
             self.fields[name] = field
             self._labels[name] = QLabel(label)
             self._labels[name].setToolTip(tip)
@@ -196,6 +198,15 @@ class TrainingPanel(QWidget):
             return
         self.reload()
 
+    def invalid_fields(self) -> dict:
+        """``{label: error}`` of the settings whose typed value was refused (Start waits for them)."""
+        return {TRAINING_FIELDS[name][0]: field.error_text() for name, field in self.fields.items()
+                if field.error_label.text()}
+
+    def _validity_changed(self) -> None:
+        self._on_state(self.state)
+        self.validityChanged.emit()
+
     # -- run control ----------------------------------------------------------------------
     def _call(self, method, **options) -> bool:
         try:
@@ -214,6 +225,12 @@ class TrainingPanel(QWidget):
         continues, and the status bar says so (its plots start over, which otherwise reads as
         a new run starting at a suspiciously low loss).
         """
+        invalid = self.invalid_fields()
+        if invalid:
+            # It used to start with the previous value while the field still showed the refusal.
+            label, error = next(iter(invalid.items()))
+            self.status_label.setText(f"Fix {label} first: {error}")
+            return
         options = {"limit": self.limit} if self.limit else {}
         if restart is not None:
             options["restart"] = restart
@@ -248,7 +265,11 @@ class TrainingPanel(QWidget):
         self.state = state
         active = state in ACTIVE_STATES
         self.start_button.setVisible(state != "paused")
-        self.start_button.setEnabled(state == "idle")
+        invalid = self.invalid_fields()
+        self.start_button.setEnabled(state == "idle" and not invalid)
+        self.start_button.setToolTip(
+            "Fix the setting marked in red first: " + "; ".join(f"{k}: {v}" for k, v in invalid.items())
+            if invalid else "Train on the chosen data set with these settings (F5)")
         self.resume_button.setVisible(state == "paused")
         self.pause_button.setEnabled(state == "running")
         self.stop_button.setEnabled(state in ("running", "paused"))

@@ -130,7 +130,7 @@ def test_save_and_load_parameters_and_export(window, tmp_path):
     dialogs.paths = [str(params)]
     window.actions["load_params"].trigger()
     title, message = dialogs.calls[-1][1:]
-    assert title == "Cannot load parameters" and "missing from the file: 3.weight, 3.bias" in message
+    assert title == "Cannot load parameters" and "missing from the file: layer 4 Dense(5, relu) (3.weight, 3.bias)" in message
 
     script = tmp_path / "train.py"
     dialogs.paths = [str(script)]

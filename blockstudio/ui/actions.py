@@ -24,6 +24,8 @@ ACTIONS = {
     "save_params": ("Save &Parameters…", None, None, "Write the network's parameters to a .npz file"),
     "load_params": ("&Load Parameters…", None, None, "Load parameters from .npz or MXNet .params"),
     "export": ("&Export Script…", "Ctrl+E", None, "Write a Python script that builds and trains this network"),
+    "download_data": ("&Download MNIST…", None, None,
+                      "Download the data set chosen in the Training panel (checked, with progress and Cancel)"),
     "quit": ("&Quit", KS.Quit, None, "Quit blockstudio"),
     "undo": ("&Undo", KS.Undo, SP.SP_ArrowBack, "Undo the last edit"),
     "redo": ("&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), SP.SP_ArrowForward, "Redo the undone edit"),
@@ -47,7 +49,7 @@ THEME_ACTIONS = {"theme_system": "system", "theme_light": "light", "theme_dark":
 
 MENUS = {
     "&File": ["new", "open", "open_example", "@recent", None, "save", "save_as", None,
-              "save_params", "load_params", "export", None, "quit"],
+              "save_params", "load_params", "export", None, "download_data", None, "quit"],
     "&Edit": ["undo", "redo", None, "delete", "duplicate"],
     "&Run": ["pass_batch", None, "start", "start_fresh", "pause", "resume", "stop"],
     "&View": ["@docks", None, "@theme"],

@@ -130,6 +130,8 @@ class MainWindow(FileCommands, QMainWindow):
         self.training_panel.message.connect(self._show_message)
         self.training_panel.refused.connect(self.dialogs_warning)
         self.training_panel.validityChanged.connect(self._update_actions)
+        self.training_panel.downloadRequested.connect(self.download_data_command)
+        self.download_dialog = None
 
         saved = self.settings.value(theme.SETTINGS_KEY) if self.settings is not None else None
         self.set_theme(saved if saved in theme.CHOICES else theme.choice(), save=False)
@@ -195,6 +197,10 @@ class MainWindow(FileCommands, QMainWindow):
         self.menus["Open Recent"].setEnabled(not locked)
         valid = not self.training_panel.invalid_fields()  # a field showing an error holds Start back
         a["start"].setEnabled(state == "idle" and valid)
+        from blockstudio.workspace.data import dataset_title
+
+        a["download_data"].setText(f"&Download {dataset_title(ws.training_settings.dataset)}…")
+        a["download_data"].setEnabled(not locked)
         a["start_fresh"].setEnabled(state == "idle" and valid and getattr(ws, "has_trained_parameters", False))
         a["pause"].setEnabled(state == "running")
         a["resume"].setEnabled(state == "paused")
@@ -310,6 +316,16 @@ class MainWindow(FileCommands, QMainWindow):
         if ok is None:
             return
         source = getattr(ws, "last_batch_source", "") or "one batch"
+        if ok and source.startswith("random numbers"):
+            # Say it plainly: the shapes are right, but these were not images.
+            from blockstudio.workspace.data import dataset_title
+
+            title = dataset_title(ws.training_settings.dataset)
+            self._batch_message = (f"Shapes resolved, but with RANDOM NUMBERS, not {title} images: {source}. "
+                                   f"File ▸ Download {title} gets the data.")
+            self._show_message(self._batch_message, 0)
+            self.output_tabs.setCurrentIndex(1)
+            return
         if ok:
             self._batch_message = (f"Shapes resolved with {source}: "
                                    f"{style.count_text(ws.total_params)} parameters.")
@@ -321,6 +337,24 @@ class MainWindow(FileCommands, QMainWindow):
         if uid is not None:
             ws.select(uid)
             self._show_message(f"The network cannot run: {errors[uid]}", 0)
+
+    def download_data_command(self) -> None:
+        """File > Download MNIST (or Fashion-MNIST, as chosen): into the folder the app reads."""
+        from blockstudio.ui.download_dialog import DownloadDialog
+        from blockstudio.workspace.download import download_folder
+
+        if self.download_dialog is not None and self.download_dialog.outcome is None:
+            self.download_dialog.raise_()
+            return
+        settings = self.workspace.training_settings
+        folder = download_folder(settings.dataset, settings.data_dir)
+        self.download_dialog = DownloadDialog(settings.dataset, folder, self)
+        self.download_dialog.finishedWith.connect(self._download_finished)
+        self.download_dialog.start()
+
+    def _download_finished(self, outcome: str, message: str) -> None:
+        self.training_panel.update_data_status()
+        self._show_message(message if outcome != "failed" else "The download failed: see the dialog.", 0)
 
     def start_command(self) -> None:
         self.training_panel.start()

@@ -57,6 +57,17 @@ def loss_text(value) -> str:
     return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.3e}"
 
 
+def _short_path(path: str, keep: int = 2) -> str:
+    """``~/…/datasets/mnist``: a button stays narrow; its tooltip has the whole path."""
+    import os
+
+    home = os.path.expanduser("~")
+    if path.startswith(home + os.sep):
+        path = "~" + path[len(home):]
+    parts = path.split(os.sep)
+    return path if len(parts) <= keep + 2 else os.sep.join(parts[:1] + ["…"] + parts[-keep:])
+
+
 def _duration(seconds) -> str:
     if seconds is None or seconds != seconds or seconds < 0:
         return "–"
@@ -77,6 +88,7 @@ class TrainingPanel(QWidget):
 
     message = Signal(str)  # a one-line note for the status bar
     validityChanged = Signal()  # a field started or stopped showing an error
+    downloadRequested = Signal()  # the "Download MNIST (11 MB) to <folder>" button
     refused = Signal(str, str)  # (title, message): a run that cannot start, worth a dialog
 
     def __init__(self, workspace, bridge, parent=None):
@@ -134,6 +146,15 @@ class TrainingPanel(QWidget):
         buttons.addWidget(self.pause_button, 0, 1)
         buttons.addWidget(self.stop_button, 0, 2)
 
+        # Where the data set is, or the offer to download it: without data the app used to say
+        # only "not found" (and Pass one batch quietly used random numbers).
+        self.data_label = QLabel()
+        self.data_label.setObjectName("hintLabel")
+        self.data_label.setWordWrap(True)
+        self.download_button = QPushButton()
+        self.download_button.clicked.connect(self.downloadRequested.emit)
+        self.download_button.hide()
+
         self.progress = QProgressBar()
         self.progress.setFormat("epoch %p%")
         self.progress.setValue(0)
@@ -151,6 +172,8 @@ class TrainingPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.addLayout(grid)
+        layout.addWidget(self.data_label)
+        layout.addWidget(self.download_button)
         layout.addSpacing(4)
         layout.addLayout(buttons)
         layout.addWidget(self.notice_label)
@@ -177,6 +200,7 @@ class TrainingPanel(QWidget):
         for name, field in self.fields.items():
             field.set_value(getattr(settings, name))
         self._show_relevant_rows(settings)
+        self.update_data_status()
 
     def _show_relevant_rows(self, settings) -> None:
         self._momentum_applies = settings.optimizer == "sgd"
@@ -248,6 +272,28 @@ class TrainingPanel(QWidget):
 
     def stop(self) -> None:
         self._call(self.workspace.stop_training)
+
+    def update_data_status(self) -> None:
+        """Say where the chosen data set is, or offer to download it."""
+        from blockstudio.ui.download_dialog import offer_text
+        from blockstudio.workspace.data import dataset_title, find_data_folder
+        from blockstudio.workspace.download import download_folder
+
+        settings = self.workspace.training_settings
+        title = dataset_title(settings.dataset)
+        folder = find_data_folder(settings.dataset, settings.data_dir)
+        if folder is not None:
+            self.data_label.setText(f"{title}: {folder}")
+            self.data_label.setToolTip(folder)
+            self.download_button.hide()
+            return
+        target = download_folder(settings.dataset, settings.data_dir)
+        self.data_label.setText(f"{title} is not on this computer yet"
+                                + (f" (not in {settings.data_dir})." if settings.data_dir else "."))
+        text = offer_text(settings.dataset, target)
+        self.download_button.setText(text.replace(target, _short_path(target)))
+        self.download_button.setToolTip(text)
+        self.download_button.show()
 
     def _update_notice(self) -> None:
         trained = bool(getattr(self.workspace, "has_trained_parameters", False))

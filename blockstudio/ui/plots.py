@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from blockstudio.ui import theme
 
@@ -71,6 +71,8 @@ class TrainingPlots(QWidget):
         self.bridge = bridge
         self._x_end = 0.0  # the step axis's right end
         self._y_top = 0.0  # the loss axis's top
+        self._y_bottom = 1.0  # the smallest positive loss: the bottom of the log-scale axis
+        self.log_scale = False
         self.steps = _Series()
         self.losses = _Series()
         self.smoothed = _Series()
@@ -103,19 +105,42 @@ class TrainingPlots(QWidget):
         acc_plot.setLimits(yMin=0, yMax=100.5)
         acc_plot.setYRange(0, 100, padding=0)   # percent from the start, before any epoch
         acc_plot.setXRange(0.5, 1.5, padding=0)
-        self.acc_legend = acc_plot.addLegend(offset=(-10, -10))
-        self.train_curve = acc_plot.plot(symbol="o", symbolSize=7, name="train", antialias=True)
-        self.test_curve = acc_plot.plot(symbol="s", symbolSize=7, name="test", antialias=True)
+        self.train_curve = acc_plot.plot(symbol="o", symbolSize=7, antialias=True)
+        self.test_curve = acc_plot.plot(symbol="s", symbolSize=7, antialias=True)
+        # The legend sits in its own row under the plot: inside it, it covered the points.
+        self.acc_legend = pg.LegendItem(colCount=2, frame=False)
+        acc_plot.layout.addItem(self.acc_legend, 4, 1)
+        self.acc_legend.addItem(self.train_curve, "train")
+        self.acc_legend.addItem(self.test_curve, "test")
         acc_plot.getAxis("bottom").setTickSpacing(1, 1)
 
         for widget in (self.loss_widget, self.acc_widget):
             widget.getPlotItem().getAxis("left").setWidth(48)
             widget.setMinimumHeight(150)
+        # Right-click either plot: pyqtgraph's menu, with Export... (PNG, SVG, CSV, Matplotlib).
+        for widget in (self.loss_widget, self.acc_widget):
+            widget.getPlotItem().setMenuEnabled(True)
+        self.log_box = QCheckBox("Log-scale loss")
+        self.log_box.setToolTip("A logarithmic loss axis: late small improvements stay visible")
+        self.log_box.toggled.connect(self.set_log_scale)
+        hint = QLabel("Right-click a plot to export it.")
+        hint.setObjectName("hintLabel")
         self.restyle()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.loss_widget, 3)
-        layout.addWidget(self.acc_widget, 2)
+        plots = QHBoxLayout()
+        plots.setContentsMargins(0, 0, 0, 0)
+        plots.addWidget(self.loss_widget, 3)
+        plots.addWidget(self.acc_widget, 2)
+        options = QHBoxLayout()
+        options.setContentsMargins(4, 0, 4, 0)
+        options.addWidget(self.log_box)
+        options.addSpacing(12)
+        options.addWidget(hint)
+        options.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 2)
+        layout.setSpacing(2)
+        layout.addLayout(plots, 1)
+        layout.addLayout(options)
 
         if bridge is not None:
             bridge.runReset.connect(self.clear)
@@ -163,7 +188,8 @@ class TrainingPlots(QWidget):
             series.clear()
         self._ema, self._ema_count = 0.0, 0
         self._x_end = self._y_top = 0.0
-        self.loss_widget.getPlotItem().setRange(xRange=(0, 100), yRange=(0, 1), padding=0)
+        self._y_bottom = 1.0
+        self.loss_widget.getPlotItem().setRange(xRange=(0, 100), yRange=self._y_range(), padding=0)
         self.acc_widget.getPlotItem().setRange(xRange=(0.5, 1.5), yRange=(0, 100), padding=0)
         self.acc_widget.getPlotItem().getAxis("bottom").setTickSpacing(1, 1)
         for curve in (self.loss_curve, self.smooth_curve, self.train_curve, self.test_curve):
@@ -203,9 +229,46 @@ class TrainingPlots(QWidget):
             self._x_end = float(max(self._planned_steps(), int(count * 1.5), 10))
             plot.setXRange(0, self._x_end, padding=0)
         finite = losses[np.isfinite(losses)]
+        positive = finite[finite > 0]
+        changed = False
         if finite.size and finite.max() > self._y_top:
-            self._y_top = float(finite.max()) * 1.08
-            plot.setYRange(0, self._y_top, padding=0)
+            top = self.robust_top()
+            if top > self._y_top:
+                self._y_top, changed = top, True
+        if positive.size and positive.min() < self._y_bottom:
+            self._y_bottom, changed = float(positive.min()), changed or self.log_scale
+        if changed:
+            plot.setYRange(*self._y_range(), padding=0)
+
+    def robust_top(self) -> float:
+        """The loss axis's top: every loss of a sane run, but not a diverging run's explosion.
+
+        The top is the larger of the first steps' loss (where training starts) and four times the
+        median, capped by the largest loss: a run that blows up to 4.8e+19 in its last steps no
+        longer flattens the whole curve into a line along the bottom (the status says it diverged).
+        """
+        values = self.losses.view()
+        values = values[np.isfinite(values)]
+        if not values.size:
+            return self._y_top
+        head = float(values[:50].max())
+        return 1.08 * min(float(values.max()), max(head, 4.0 * float(np.median(values))))
+
+    def _y_range(self) -> tuple:
+        top = self._y_top or 1.0
+        if not self.log_scale:
+            return 0.0, top
+        bottom = min(self._y_bottom, top / 10)
+        return float(np.log10(bottom * 0.9)), float(np.log10(top))
+
+    def set_log_scale(self, on: bool) -> None:
+        """A logarithmic loss axis (also the checkbox under the plots)."""
+        self.log_scale = bool(on)
+        if self.log_box.isChecked() != self.log_scale:
+            self.log_box.setChecked(self.log_scale)
+        plot = self.loss_widget.getPlotItem()
+        plot.setLogMode(y=self.log_scale)
+        plot.setYRange(*self._y_range(), padding=0)
 
     def append_epoch(self, epoch, train_acc, test_acc) -> None:
         """Append one epoch's accuracies (fractions in [0, 1], shown in percent)."""

@@ -43,6 +43,8 @@ ACTIONS = {
     "theme_system": ("&System", None, None, "Follow the desktop's light or dark setting"),
     "theme_light": ("&Light", None, None, "Dark text on light panels"),
     "theme_dark": ("&Dark", None, None, "Light text on dark panels"),
+    "guide": ("&Getting Started", KS.HelpContents, None, "What the app teaches, in five steps"),
+    "shortcuts": ("&Keyboard Shortcuts", None, None, "Every key the window answers to"),
     "about": ("&About blockstudio", None, None, ""),
 }
 THEME_ACTIONS = {"theme_system": "system", "theme_light": "light", "theme_dark": "dark"}
@@ -53,9 +55,15 @@ MENUS = {
     "&Edit": ["undo", "redo", None, "delete", "duplicate"],
     "&Run": ["pass_batch", None, "start", "start_fresh", "pause", "resume", "stop"],
     "&View": ["@docks", None, "@theme"],
-    "&Help": ["about"],
+    "&Help": ["guide", "shortcuts", None, "about"],
 }
 TOOLBAR = ["new", "open", "save", None, "undo", "redo", None, "pass_batch", None, "start", "pause", "resume", "stop"]
+
+
+def with_shortcut(action, tip: str) -> str:
+    """``"Pass One Batch: ... (Ctrl+B)"``: a toolbar tooltip names the key that does the same."""
+    keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
+    return f"{tip} ({', '.join(keys)})" if keys else tip
 
 
 def create_actions(window) -> dict[str, QAction]:
@@ -70,7 +78,7 @@ def create_actions(window) -> dict[str, QAction]:
             action.setShortcuts([QKeySequence(k) for k in keys])
         action.setStatusTip(tip)
         if tip:
-            action.setToolTip(f"{text.replace('&', '').rstrip('…')}: {tip}")
+            action.setToolTip(with_shortcut(action, f"{text.replace('&', '').rstrip('…')}: {tip}"))
         command = getattr(window, f"{name}_command", None)
         if command is not None:
             action.triggered.connect(lambda _checked=False, c=command: c())

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 import blockstudio
 from blockstudio.ui import style, theme
-from blockstudio.ui.actions import build_menus, build_toolbar, create_actions
+from blockstudio.ui.actions import build_menus, build_toolbar, create_actions, with_shortcut
 from blockstudio.ui.bridge import WorkspaceBridge
 from blockstudio.ui.canvas import NetworkCanvas
 from blockstudio.ui.dialogs import Dialogs
@@ -187,7 +187,7 @@ class MainWindow(FileCommands, QMainWindow):
         # names the step) so the buttons after it do not shift under the mouse with every edit.
         for name, short in (("undo", "Undo"), ("redo", "Redo")):
             a[name].setIconText(short)
-            a[name].setToolTip(a[name].text().replace("&", ""))
+            a[name].setToolTip(with_shortcut(a[name], a[name].text().replace("&", "")))
         a["undo"].setEnabled(ws.can_undo and not locked)
         a["redo"].setEnabled(ws.can_redo and not locked)
         for name in ("delete", "duplicate"):
@@ -269,6 +269,23 @@ class MainWindow(FileCommands, QMainWindow):
 
     def quit_command(self) -> None:
         self.close()
+
+    def _help(self, title: str, html: str):
+        from blockstudio.ui.help import HelpDialog
+
+        self.help_dialog = HelpDialog(title, html, self)
+        self.help_dialog.show()
+        return self.help_dialog
+
+    def guide_command(self) -> None:
+        from blockstudio.ui.help import GUIDE_HTML
+
+        self._help("Getting started", GUIDE_HTML)
+
+    def shortcuts_command(self) -> None:
+        from blockstudio.ui.help import shortcuts_html
+
+        self._help("Keyboard shortcuts", shortcuts_html(self.actions))
 
     def about_command(self) -> None:
         self.dialogs.info("About blockstudio", (

@@ -161,3 +161,26 @@ def test_a_long_status_message_is_elided_with_the_whole_text_in_the_tooltip(wind
     assert bar.fontMetrics().horizontalAdvance(shown) <= bar.message_rect().width()
     window._show_message("Saved.", 0)
     assert bar.elided_message() == "Saved." and bar.toolTip() == ""
+
+
+def test_help_guide_shortcuts_and_tooltips_that_name_their_keys(window):
+    actions = window.actions
+    titles = [a.text().replace("&", "") for a in window.menus["Help"].actions() if a.text()]
+    assert titles[:2] == ["Getting Started", "Keyboard Shortcuts"]
+    actions["guide"].trigger()
+    guide = window.help_dialog.browser.toPlainText()
+    assert guide.count("\n") > 5 and all(step in guide for step in ("Build the network", "Pass one batch",
+                                                                     "Train", "Keep and share"))
+    window.help_dialog.close()
+    actions["shortcuts"].trigger()
+    table = window.help_dialog.browser.toPlainText()
+    for name in ("pass_batch", "start", "undo", "save", "export"):
+        key = actions[name].shortcut().toString()
+        assert key and key in table, name
+    window.help_dialog.close()
+    for action in window.toolbar.actions():
+        if action.shortcut().toString():
+            assert f"({action.shortcut().toString()}" in action.toolTip(), action.toolTip()
+    assert actions["pass_batch"].toolTip().endswith("(Ctrl+B)")
+    window.workspace.add_layer("Dense")
+    assert "(Ctrl+Z)" in actions["undo"].toolTip()

@@ -60,6 +60,39 @@ MENUS = {
 TOOLBAR = ["new", "open", "save", None, "undo", "redo", None, "pass_batch", None, "start", "pause", "resume", "stop"]
 
 
+# Standard icons that are black glyphs: on a dark theme they are redrawn in the text colour.
+GLYPH_ICONS = {name for name, (_t, _s, icon, _tip) in ACTIONS.items()
+               if icon in (SP.SP_ArrowBack, SP.SP_ArrowForward, SP.SP_MediaSeekForward, SP.SP_MediaPlay,
+                           SP.SP_MediaPause, SP.SP_MediaStop)}
+
+
+def restyle_icons(window, actions) -> None:
+    """The glyph icons in the active theme's text colour (black arrows vanished on a dark toolbar)."""
+    from PySide6.QtGui import QColor, QIcon, QPainter
+
+    from blockstudio.ui import theme
+
+    color = QColor(theme.current().text)
+    for name in GLYPH_ICONS:
+        standard = window.style().standardIcon(ACTIONS[name][2])
+        if theme.current().name == "light":
+            actions[name].setIcon(standard)
+            continue
+        icon = QIcon()
+        for size in (16, 24, 32):
+            for mode in (QIcon.Mode.Normal, QIcon.Mode.Disabled):
+                pixmap = standard.pixmap(size, size, mode)
+                painter = QPainter(pixmap)
+                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+                tint = QColor(color)
+                if mode == QIcon.Mode.Disabled:
+                    tint.setAlpha(110)
+                painter.fillRect(pixmap.rect(), tint)
+                painter.end()
+                icon.addPixmap(pixmap, mode)
+        actions[name].setIcon(icon)
+
+
 def with_shortcut(action, tip: str) -> str:
     """``"Pass One Batch: ... (Ctrl+B)"``: a toolbar tooltip names the key that does the same."""
     keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]

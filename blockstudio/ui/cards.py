@@ -96,7 +96,7 @@ class Card(QFrame):
         self.params_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, False)
         # On a narrow canvas (1024 px, or 1.5x scaling) the long lines wrap instead of pushing the
         # card wider than the canvas, where shapes and counts hid behind a scroll bar.
-        for label in (self.settings_label, self.params_label, self.right_label):
+        for label in (self.settings_label, self.params_label):
             label.setWordWrap(True)
 
         top = QHBoxLayout()

@@ -8,7 +8,7 @@ views render from the workspace when the bridge relays its events.
 from __future__ import annotations
 
 
-from PySide6.QtCore import QRect, QSettings, QSize, Qt
+from PySide6.QtCore import QEvent, QRect, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 import blockstudio
 from blockstudio.ui import style, theme
-from blockstudio.ui.actions import build_menus, build_toolbar, create_actions, with_shortcut
+from blockstudio.ui.actions import build_menus, build_toolbar, create_actions, restyle_icons, with_shortcut
 from blockstudio.ui.bridge import WorkspaceBridge
 from blockstudio.ui.canvas import NetworkCanvas
 from blockstudio.ui.dialogs import Dialogs
@@ -131,11 +131,13 @@ class MainWindow(FileCommands, QMainWindow):
         self.training_panel.refused.connect(self.dialogs_warning)
         self.training_panel.validityChanged.connect(self._update_actions)
         self.training_panel.downloadRequested.connect(self.download_data_command)
+        self.training_panel.installEventFilter(self)
         self.download_dialog = None
 
         saved = self.settings.value(theme.SETTINGS_KEY) if self.settings is not None else None
         self.set_theme(saved if saved in theme.CHOICES else theme.choice(), save=False)
         theme.notifier().changed.connect(self._restyle)
+        restyle_icons(self, self.actions)
 
         self._layout_pending = not self._restore_geometry()
         if self._layout_pending:
@@ -241,6 +243,7 @@ class MainWindow(FileCommands, QMainWindow):
     def _restyle(self, _theme=None) -> None:
         for view in (self.canvas, self.palette, self.inspector, self.plots):
             view.restyle()
+        restyle_icons(self, self.actions)
 
     # -- training -------------------------------------------------------------------------
     def _on_training_state(self, state: str) -> None:
@@ -410,6 +413,27 @@ class MainWindow(FileCommands, QMainWindow):
         if maximize:
             self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
+    def _fit_training_dock(self, force: bool = False) -> None:
+        """The training panel gets the height its settings and results need (squeezed, its fields
+        overlapped their labels); the inspector, which scrolls, gives way. Called again when the
+        panel grows (the Start-continues notice, a result line)."""
+        dock = self.training_dock
+        if dock.isFloating() or not dock.isVisible() or self.inspector_dock.isFloating():
+            return
+        panel = self.training_panel
+        # Height for the panel's real width: wrapped lines (the notice, results) need more than
+        # its size hint, which assumes a wider panel.
+        need = max(panel.sizeHint().height(), panel.heightForWidth(panel.width())) + dock.height() - panel.height()
+        if not force and dock.height() >= need:
+            return
+        column = self.inspector_dock.height() + dock.height()
+        self.resizeDocks([self.inspector_dock, dock], [max(100, column - need), need], Qt.Orientation.Vertical)
+
+    def eventFilter(self, watched, event):
+        if watched is self.training_panel and event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self._fit_training_dock)
+        return super().eventFilter(watched, event)
+
     def showEvent(self, event):
         super().showEvent(event)
         if self._layout_pending:  # first start: docks in proportion to the screen's window
@@ -422,7 +446,7 @@ class MainWindow(FileCommands, QMainWindow):
         side = max(self.training_dock.minimumSizeHint().width(), min(480, int(0.27 * width)))
         palette = max(130, min(200, int(0.11 * width)))
         self.resizeDocks([self.palette_dock, self.inspector_dock], [palette, side], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.inspector_dock, self.training_dock], [400, 330], Qt.Orientation.Vertical)
+        self._fit_training_dock(force=True)
         self.resizeDocks([self.output_dock], [max(200, int(0.32 * height))], Qt.Orientation.Vertical)
 
     def closeEvent(self, event):

@@ -34,6 +34,9 @@ def layout_problems(window):
     for name in ("status_label", "start_button", "progress"):
         if not _visible_in_window(window, getattr(panel, name)):
             problems.append(f"training panel: {name} is not visible")
+    for name, field in panel.fields.items():
+        if field.isVisibleTo(panel) and field.editor.height() < field.editor.sizeHint().height() - 2:
+            problems.append(f"training panel: the {name} editor is squeezed to {field.editor.height()} px")
     plots = window.plots
     for widget in (plots.loss_widget, plots.acc_widget):
         if not _visible_in_window(window, widget) or widget.height() < 120 or widget.width() < 120:
@@ -58,6 +61,14 @@ def test_every_value_visible_at_common_window_sizes(window, size):
     window.resize(*size)
     window._fit_docks()
     ws.pass_batch()
+    assert layout_problems(window) == []
+    # After a run the panel grows (the Start-continues notice, a result line): still all visible.
+    panel = window.training_panel
+    panel.notice_label.setText("<b>Start continues</b> from the network's trained parameters. "
+                               "Run ▸ Train from Scratch (Ctrl+F5) starts over from the seed.")
+    panel.notice_label.show()
+    panel.result_label.setText("Epoch 3: train loss <b>0.2496</b> · train accuracy <b>92.75%</b> · "
+                               "test accuracy <b>92.05%</b>")
     assert layout_problems(window) == []
     # Docks give way: the canvas keeps at least a third of the width.
     assert window.canvas.width() >= size[0] // 3

@@ -20,6 +20,7 @@ class ScriptedDialogs:
         self.save_answer = "discard"
         self.stop_answer = True
         self.paths = []  # answers to open_file / save_file, consumed in order
+        self.starts = []  # the folder (or file) each file dialog started in
 
     def ask_save_changes(self, name):
         self.calls.append(("ask_save_changes", name))
@@ -31,10 +32,12 @@ class ScriptedDialogs:
 
     def open_file(self, title, start, file_filter):
         self.calls.append(("open_file", title))
+        self.starts.append(start)
         return self.paths.pop(0) if self.paths else None
 
     def save_file(self, title, start, file_filter, suffix):
         self.calls.append(("save_file", title))
+        self.starts.append(start)
         return self.paths.pop(0) if self.paths else None
 
     def error(self, title, message):

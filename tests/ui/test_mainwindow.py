@@ -145,7 +145,7 @@ def test_toolbar_undo_keeps_a_short_label_while_the_menu_names_the_step(window):
     assert actions["undo"].text() == "Undo Add Dense"
     # The toolbar shows iconText: fixed, so Pass one batch / Start do not move after each edit.
     assert actions["undo"].iconText() == "Undo" and actions["redo"].iconText() == "Redo"
-    assert actions["undo"].toolTip() == "Undo Add Dense"
+    assert actions["undo"].toolTip() == "Undo Add Dense (Ctrl+Z)"
 
 
 def test_a_long_status_message_is_elided_with_the_whole_text_in_the_tooltip(window):
@@ -184,3 +184,38 @@ def test_help_guide_shortcuts_and_tooltips_that_name_their_keys(window):
     assert actions["pass_batch"].toolTip().endswith("(Ctrl+B)")
     window.workspace.add_layer("Dense")
     assert "(Ctrl+Z)" in actions["undo"].toolTip()
+
+
+def test_file_dialogs_start_in_the_last_folder_used_even_after_a_restart(app, qtbot, workspace, tmp_path):
+    import os
+
+    from PySide6.QtCore import QSettings
+
+    from blockstudio.ui.mainwindow import MainWindow
+
+    from .conftest import ScriptedDialogs
+
+    settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    first = MainWindow(workspace, settings=settings)
+    qtbot.addWidget(first)
+    first.dialogs = ScriptedDialogs()
+    assert first._start_dir() != os.getcwd() or os.getcwd() == os.path.expanduser("~")
+    folder = tmp_path / "projects"
+    folder.mkdir()
+    add_net1(workspace)
+    first.dialogs.paths = [str(folder / "mine.bsproj")]
+    first.actions["save_as"].trigger()
+    first.dialogs.paths = [None]
+    first.actions["load_params"].trigger()
+    assert first.dialogs.starts[-1] == str(folder)
+    first.close()
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    from blockstudio.workspace import Workspace
+
+    second = MainWindow(Workspace(), settings=settings)
+    qtbot.addWidget(second)
+    second.dialogs = ScriptedDialogs()
+    second.actions["open"].trigger()
+    assert second.dialogs.starts == [str(folder)]  # kept in the settings across a restart
+    second.close()

@@ -44,9 +44,12 @@ class _Page(QWidget):
         form = QFormLayout(self)
         form.setContentsMargins(0, 4, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # Labels at the top of their row: an error under a field makes the row taller, and a
+        # centred label then sat between the editor and the error text.
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         for name, field in fields.items():
             label = QLabel(name)
+            label.setContentsMargins(0, 4, 0, 0)  # level with the editor's text
             label.setToolTip(field.editor.toolTip())
             form.addRow(label, field)
         if note:

@@ -131,7 +131,15 @@ class Card(QFrame):
     def _fit_height(self) -> None:
         """At least as tall as the wrapped lines need at this width. (The column's layout item
         kept a height-for-width from before a text change and cut a wrapped line off.)"""
-        need = self.layout().totalHeightForWidth(max(1, self.width()))
+        layout = self.layout()
+        # A text change invalidates only the top layout; the rows' cached heights-for-width are
+        # cleared when Qt next lays out, too late for this measurement: clear them now.
+        for i in range(layout.count()):
+            row = layout.itemAt(i).layout()
+            if row is not None:
+                row.invalidate()
+        layout.invalidate()
+        need = layout.totalHeightForWidth(max(1, self.width()))
         if need > 0 and need != self.minimumHeight():
             self.setMinimumHeight(need)
 
@@ -161,6 +169,10 @@ class Card(QFrame):
     # -- painting and mouse ---------------------------------------------------------------
     def event(self, event):
         kind = event.type()
+        if kind == event.Type.LayoutRequest:
+            result = super().event(event)
+            self._fit_height()
+            return result
         if kind == event.Type.HoverEnter:
             self._hover = True
             self.update()

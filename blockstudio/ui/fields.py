@@ -61,6 +61,9 @@ class FieldEditor(QWidget):
             self.editor.toggled.connect(lambda checked: self.committed.emit(self.name, bool(checked)))
         elif kind == "choice":
             self.editor = QComboBox()
+            # Narrow panels (a 1.5x-scaled laptop) may cut a long choice rather than the panel.
+            self.editor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            self.editor.setMinimumContentsLength(6)
             for label, value in choices or []:
                 self.editor.addItem(label, value)
             self.editor.activated.connect(lambda i: self.committed.emit(self.name, self.editor.itemData(i)))

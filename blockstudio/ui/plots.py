@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from blockstudio.ui import theme
@@ -126,6 +127,13 @@ class TrainingPlots(QWidget):
         hint = QLabel("Right-click a plot to export it.")
         hint.setObjectName("hintLabel")
         self.restyle()
+        # Never narrower than what the plot draws (axis, legend row): on a 1.5x-scaled laptop
+        # the accuracy plot's right side, its last epoch and legend were cut off.
+        for widget, (_long, short) in ((self.loss_widget, TITLES["loss"]), (self.acc_widget, TITLES["acc"])):
+            item = widget.getPlotItem()
+            item.setTitle(short, size="11pt")  # measured with the short title a narrow plot gets
+            widget.setMinimumWidth(math.ceil(item.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()) + 2)
+        self._titles()
         plots = QHBoxLayout()
         plots.setContentsMargins(0, 0, 0, 0)
         plots.addWidget(self.loss_widget, 3)

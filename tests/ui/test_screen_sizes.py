@@ -39,8 +39,13 @@ def layout_problems(window):
             problems.append(f"training panel: the {name} editor is squeezed to {field.editor.height()} px")
     plots = window.plots
     for widget in (plots.loss_widget, plots.acc_widget):
-        if not _visible_in_window(window, widget) or widget.height() < 120 or widget.width() < 120:
+        drawn = widget.getPlotItem().effectiveSizeHint(Qt.SizeHint.MinimumSize)
+        if (not _visible_in_window(window, widget) or widget.height() < 120 or widget.width() < 120
+                or drawn.width() > widget.viewport().width() or drawn.height() > widget.viewport().height()):
             problems.append(f"plot {widget.getPlotItem().titleLabel.text!r} is cut: {widget.size().toTuple()}")
+    for dock in (window.palette_dock, window.inspector_dock, window.training_dock, window.output_dock):
+        if not window.rect().contains(dock.geometry()):
+            problems.append(f"the {dock.windowTitle()} panel sticks out of the window: {dock.geometry().getRect()}")
     if window.canvas.scroll.horizontalScrollBar().maximum() > 0:
         problems.append("the canvas scrolls sideways")
     for item in (window.palette.list.item(i) for i in range(window.palette.list.count())):
@@ -124,4 +129,4 @@ def test_first_start_at_one_and_a_half_scale(tmp_path, physical=(1366, 768)):
     wx, wy, ww, wh = report["window"]
     assert (sw, sh) == (round(physical[0] / 1.5), round(physical[1] / 1.5))
     assert wx >= sx and wy >= sy and wx + ww <= sx + sw and wy + wh <= sy + sh, report
-    assert report["problems"] == []
+    assert report["problems"] == [], "\n".join(report["problems"])

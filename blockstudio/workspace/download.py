@@ -27,7 +27,7 @@ class DownloadCancelled(Exception):
 
 
 def size_mb(dataset):
-    """The download's size in megabytes, as the offer states it: MNIST 11, Fashion-MNIST 30."""
+    """The download's size in megabytes (MiB), as the offer states it: MNIST 11, Fashion-MNIST 29."""
     return round(sum(FILE_SIZES[dataset].values()) / 2 ** 20)
 
 

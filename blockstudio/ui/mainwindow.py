@@ -8,8 +8,7 @@ views render from the workspace when the bridge relays its events.
 from __future__ import annotations
 
 
-from PySide6.QtCore import QEvent, QRect, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -33,6 +32,8 @@ from blockstudio.ui.palette import LayerPalette
 from blockstudio.ui.plots import TrainingPlots
 from blockstudio.ui.status_bar import ElidingStatusBar
 from blockstudio.ui.training_panel import ACTIVE_STATES, TrainingPanel
+from blockstudio.ui.view_commands import ViewCommands
+from blockstudio.ui.window_layout import WindowLayout
 from blockstudio.workspace import spec as specs
 
 def _text_view() -> QPlainTextEdit:
@@ -43,31 +44,7 @@ def _text_view() -> QPlainTextEdit:
     return view
 
 
-# Room the window manager takes around a window (title bar, borders): a window exactly the size
-# of the available area would put its bottom edge, the status bar, below the screen.
-FRAME_ALLOWANCE = QSize(16, 48)
-
-
-def first_start_geometry(free: QRect) -> tuple[QRect, bool]:
-    """``(geometry, maximize)`` of a first start on a screen whose available area is ``free``.
-
-    >>> first_start_geometry(QRect(0, 0, 1920, 1080))[0].size()
-    PySide6.QtCore.QSize(1632, 918)
-    """
-    room = free.size() - FRAME_ALLOWANCE
-    if room.width() >= 1280 and room.height() >= 800:
-        width = min(room.width(), max(1280, int(0.85 * free.width())))
-        height = min(room.height(), max(800, int(0.85 * free.height())))
-        maximize = False
-    else:  # a laptop screen or a scaled one: all of it, as a maximized window
-        width, height = min(1280, room.width()), min(800, room.height())
-        maximize = True
-    left = free.x() + (free.width() - width) // 2
-    top = free.y() + (free.height() - height) // 2
-    return QRect(left, top, width, height), maximize
-
-
-class MainWindow(FileCommands, QMainWindow):
+class MainWindow(FileCommands, ViewCommands, WindowLayout, QMainWindow):
     """The blockstudio window around a Workspace.
 
     Example::
@@ -230,21 +207,6 @@ class MainWindow(FileCommands, QMainWindow):
     def _show_message(self, text: str, timeout: int = 8000) -> None:
         self.statusBar().showMessage(text, timeout)
 
-    # -- theme ----------------------------------------------------------------------------
-    def set_theme(self, choice: str, save: bool = True) -> None:
-        """View > Theme: ``"system"``, ``"light"`` or ``"dark"``; kept in the window's settings."""
-        app = QApplication.instance()
-        theme.apply(app, choice)
-        for name, value in (("theme_system", "system"), ("theme_light", "light"), ("theme_dark", "dark")):
-            self.actions[name].setChecked(value == choice)
-        if save and self.settings is not None:
-            self.settings.setValue(theme.SETTINGS_KEY, choice)
-
-    def _restyle(self, _theme=None) -> None:
-        for view in (self.canvas, self.palette, self.inspector, self.plots):
-            view.restyle()
-        restyle_icons(self, self.actions)
-
     # -- training -------------------------------------------------------------------------
     def _on_training_state(self, state: str) -> None:
         reason = (getattr(self.workspace, "lock_reason", "") or None) if state in ACTIVE_STATES else None
@@ -272,23 +234,6 @@ class MainWindow(FileCommands, QMainWindow):
 
     def quit_command(self) -> None:
         self.close()
-
-    def _help(self, title: str, html: str):
-        from blockstudio.ui.help import HelpDialog
-
-        self.help_dialog = HelpDialog(title, html, self)
-        self.help_dialog.show()
-        return self.help_dialog
-
-    def guide_command(self) -> None:
-        from blockstudio.ui.help import GUIDE_HTML
-
-        self._help("Getting started", GUIDE_HTML)
-
-    def shortcuts_command(self) -> None:
-        from blockstudio.ui.help import shortcuts_html
-
-        self._help("Keyboard shortcuts", shortcuts_html(self.actions))
 
     def about_command(self) -> None:
         self.dialogs.info("About blockstudio", (
@@ -358,24 +303,6 @@ class MainWindow(FileCommands, QMainWindow):
             ws.select(uid)
             self._show_message(f"The network cannot run: {errors[uid]}", 0)
 
-    def download_data_command(self) -> None:
-        """File > Download MNIST (or Fashion-MNIST, as chosen): into the folder the app reads."""
-        from blockstudio.ui.download_dialog import DownloadDialog
-        from blockstudio.workspace.download import download_folder
-
-        if self.download_dialog is not None and self.download_dialog.outcome is None:
-            self.download_dialog.raise_()
-            return
-        settings = self.workspace.training_settings
-        folder = download_folder(settings.dataset, settings.data_dir)
-        self.download_dialog = DownloadDialog(settings.dataset, folder, self)
-        self.download_dialog.finishedWith.connect(self._download_finished)
-        self.download_dialog.start()
-
-    def _download_finished(self, outcome: str, message: str) -> None:
-        self.training_panel.update_data_status()
-        self._show_message(message if outcome != "failed" else "The download failed: see the dialog.", 0)
-
     def start_command(self) -> None:
         self.training_panel.start()
 
@@ -401,53 +328,11 @@ class MainWindow(FileCommands, QMainWindow):
             self.restoreGeometry(geometry)
         return state is not None and self.restoreState(state)
 
-    def _first_start_size(self) -> None:
-        """1280x800, or 85 % of a larger screen (a fixed 1280x800 left a 1920x1080 screen a third
-        empty); on a screen with less room, maximized: a 1280x800 window on a 1366x768 laptop or
-        at 1.5x scaling put the status bar and the results below the screen's edge."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        free = screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 800)
-        rect, maximize = first_start_geometry(free)
-        self.resize(rect.size())
-        self.move(rect.topLeft())
-        if maximize:
-            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
-
-    def _fit_training_dock(self, force: bool = False) -> None:
-        """The training panel gets the height its settings and results need (squeezed, its fields
-        overlapped their labels); the inspector, which scrolls, gives way. Called again when the
-        panel grows (the Start-continues notice, a result line)."""
-        dock = self.training_dock
-        if dock.isFloating() or not dock.isVisible() or self.inspector_dock.isFloating():
-            return
-        panel = self.training_panel
-        # Height for the panel's real width: wrapped lines (the notice, results) need more than
-        # its size hint, which assumes a wider panel.
-        need = max(panel.sizeHint().height(), panel.heightForWidth(panel.width())) + dock.height() - panel.height()
-        if not force and dock.height() >= need:
-            return
-        column = self.inspector_dock.height() + dock.height()
-        self.resizeDocks([self.inspector_dock, dock], [max(100, column - need), need], Qt.Orientation.Vertical)
-
-    def eventFilter(self, watched, event):
-        if watched is self.training_panel and event.type() == QEvent.Type.LayoutRequest:
-            QTimer.singleShot(0, self._fit_training_dock)
-        return super().eventFilter(watched, event)
-
     def showEvent(self, event):
         super().showEvent(event)
         if self._layout_pending:  # first start: docks in proportion to the screen's window
             self._layout_pending = False
             self._fit_docks()
-
-    def _fit_docks(self) -> None:
-        """Docks in proportion to the window, giving way to the canvas on a small screen."""
-        width, height = self.width(), self.height()
-        side = max(self.training_dock.minimumSizeHint().width(), min(480, int(0.27 * width)))
-        palette = max(130, min(200, int(0.11 * width)))
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [palette, side], Qt.Orientation.Horizontal)
-        self._fit_training_dock(force=True)
-        self.resizeDocks([self.output_dock], [max(200, int(0.32 * height))], Qt.Orientation.Vertical)
 
     def closeEvent(self, event):
         ws = self.workspace

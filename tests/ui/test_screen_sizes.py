@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication
 
-from blockstudio.ui.mainwindow import first_start_geometry
+from blockstudio.ui.window_layout import first_start_geometry
 
 from .conftest import add_net1, clipped_card_text
 

@@ -53,3 +53,17 @@ def test_pass_one_batch_says_plainly_when_it_used_random_numbers(window, tmp_pat
     window.actions["pass_batch"].trigger()
     message = window.statusBar().currentMessage()
     assert "RANDOM NUMBERS, not MNIST images" in message and "Download MNIST" in message
+
+
+def test_a_failed_download_says_which_mirror_failed_and_why(window, qtbot, mirror, tmp_path, monkeypatch):
+    monkeypatch.setenv("BLOCKSTUDIO_MNIST_MIRRORS", f"http://127.0.0.1:{mirror.server_address[1]}/missing/")
+    target = tmp_path / "data"
+    window.workspace.set_training_settings(data_dir=str(target))
+    window.actions["download_data"].trigger()
+    dialog = window.download_dialog
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=20000)
+    assert dialog.outcome == "failed"
+    assert "/missing/train-images-idx3-ubyte.gz: HTTP 404" in dialog.status.text()
+    assert not target.exists() or list(target.iterdir()) == []
+    assert "failed" in window.statusBar().currentMessage()
+    dialog.reject()

@@ -66,31 +66,35 @@ GLYPH_ICONS = {name for name, (_t, _s, icon, _tip) in ACTIONS.items()
                            SP.SP_MediaPause, SP.SP_MediaStop)}
 
 
-def restyle_icons(window, actions) -> None:
-    """The glyph icons in the active theme's text colour (black arrows vanished on a dark toolbar)."""
+def glyph_icon(widget, pixmap):
+    """A standard black-glyph icon (arrow, play, stop) in the active theme: as is on a light theme,
+    redrawn in the text colour on a dark one (black glyphs vanished on a dark toolbar)."""
     from PySide6.QtGui import QColor, QIcon, QPainter
 
     from blockstudio.ui import theme
 
-    color = QColor(theme.current().text)
+    standard = widget.style().standardIcon(pixmap)
+    if theme.current().name == "light":
+        return standard
+    icon = QIcon()
+    for size in (16, 24, 32):
+        for mode in (QIcon.Mode.Normal, QIcon.Mode.Disabled):
+            image = standard.pixmap(size, size, mode)
+            painter = QPainter(image)
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+            tint = QColor(theme.current().text)
+            if mode == QIcon.Mode.Disabled:
+                tint.setAlpha(110)
+            painter.fillRect(image.rect(), tint)
+            painter.end()
+            icon.addPixmap(image, mode)
+    return icon
+
+
+def restyle_icons(window, actions) -> None:
+    """The toolbar's glyph icons in the active theme's colours."""
     for name in GLYPH_ICONS:
-        standard = window.style().standardIcon(ACTIONS[name][2])
-        if theme.current().name == "light":
-            actions[name].setIcon(standard)
-            continue
-        icon = QIcon()
-        for size in (16, 24, 32):
-            for mode in (QIcon.Mode.Normal, QIcon.Mode.Disabled):
-                pixmap = standard.pixmap(size, size, mode)
-                painter = QPainter(pixmap)
-                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
-                tint = QColor(color)
-                if mode == QIcon.Mode.Disabled:
-                    tint.setAlpha(110)
-                painter.fillRect(pixmap.rect(), tint)
-                painter.end()
-                icon.addPixmap(pixmap, mode)
-        actions[name].setIcon(icon)
+        actions[name].setIcon(glyph_icon(window, ACTIONS[name][2]))
 
 
 def with_shortcut(action, tip: str) -> str:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 import blockstudio
 from blockstudio.ui import style, theme
-from blockstudio.ui.actions import build_menus, build_toolbar, create_actions, restyle_icons, with_shortcut
+from blockstudio.ui.actions import build_menus, build_toolbar, create_actions, with_shortcut
 from blockstudio.ui.bridge import WorkspaceBridge
 from blockstudio.ui.canvas import NetworkCanvas
 from blockstudio.ui.dialogs import Dialogs
@@ -114,7 +114,7 @@ class MainWindow(FileCommands, ViewCommands, WindowLayout, QMainWindow):
         saved = self.settings.value(theme.SETTINGS_KEY) if self.settings is not None else None
         self.set_theme(saved if saved in theme.CHOICES else theme.choice(), save=False)
         theme.notifier().changed.connect(self._restyle)
-        restyle_icons(self, self.actions)
+        self._restyle()  # icons (and views) in the theme chosen above
 
         self._layout_pending = not self._restore_geometry()
         if self._layout_pending:

@@ -73,7 +73,7 @@ LIGHT = Theme(
 )
 
 DARK = Theme(
-    name="dark", window="#23272f", base="#1a1d23", text="#e6e9ef", muted="#a7b0be",
+    name="dark", window="#23272f", base="#31363f", text="#e6e9ef", muted="#a7b0be",
     border="#434b59", canvas_bg="#16191e", card_bg="#262b34", hover_border="#6b7585",
     connector="#7c8696", accent="#60a5fa", accent_text="#0b1220",
     unknown_fg="#fcd34d", unknown_bg="#4a3206", error_fg="#fca5a5", error_bg="#3a2024",

@@ -273,6 +273,15 @@ class TrainingPanel(QWidget):
     def stop(self) -> None:
         self._call(self.workspace.stop_training)
 
+    def restyle(self) -> None:
+        """Button glyphs in the active theme (black on a dark panel otherwise)."""
+        from blockstudio.ui.actions import glyph_icon
+
+        SP = QStyle.StandardPixmap
+        for button, pixmap in ((self.start_button, SP.SP_MediaPlay), (self.pause_button, SP.SP_MediaPause),
+                               (self.resume_button, SP.SP_MediaPlay), (self.stop_button, SP.SP_MediaStop)):
+            button.setIcon(glyph_icon(self, pixmap))
+
     def update_data_status(self) -> None:
         """Say where the chosen data set is, or offer to download it."""
         from blockstudio.ui.download_dialog import offer_text

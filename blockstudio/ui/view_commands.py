@@ -24,7 +24,7 @@ class ViewCommands:
             self.settings.setValue(theme.SETTINGS_KEY, choice)
 
     def _restyle(self, _theme=None) -> None:
-        for view in (self.canvas, self.palette, self.inspector, self.plots):
+        for view in (self.canvas, self.palette, self.inspector, self.plots, self.training_panel):
             view.restyle()
         restyle_icons(self, self.actions)
 

@@ -91,7 +91,8 @@ def test_both_colour_sets_meet_the_contrast_they_promise():
     for colors in (theme.LIGHT, theme.DARK):
         for fg, bg in (("text", "card_bg"), ("muted", "card_bg"), ("muted", "canvas_bg"), ("muted", "window"),
                        ("error_fg", "error_bg"), ("muted", "error_bg"), ("unknown_fg", "unknown_bg"),
-                       ("banner_fg", "banner_bg"), ("plot_fg", "plot_bg"), ("error_fg", "window")):
+                       ("banner_fg", "banner_bg"), ("plot_fg", "plot_bg"), ("error_fg", "window"),
+                       ("text", "base"), ("muted", "base")):
             assert contrast(getattr(colors, fg), getattr(colors, bg)) >= 4.5, (colors.name, fg, bg)
         for kind, color in colors.kinds.items():
             assert contrast(color, colors.card_bg) >= 4.5, (colors.name, kind)

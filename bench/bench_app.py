@@ -129,6 +129,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     threadpool_limits(1)  # what the app and its worker use
 
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     from blockstudio.ui.app import create_application
@@ -139,6 +140,10 @@ def main(argv=None):
     app_ws = make_workspace(args.project, args.data, args.epochs, args.batch_size)
     window = MainWindow(app_ws)
     window.dialogs.warning = window.dialogs.error = lambda title, message: print(f"{title}: {message}")
+    # The offscreen screen is 800x600, where a first start now opens maximized: measure at the
+    # 1280x800 the earlier figures were taken at.
+    window.setWindowState(Qt.WindowState.WindowNoState)
+    window.resize(1280, 800)
     window.show()
     QApplication.processEvents()
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 import blockstudio
-from blockstudio.ui import style
+from blockstudio.ui import style, theme
 
 
 def create_application(argv=None) -> QApplication:
@@ -27,8 +27,10 @@ def create_application(argv=None) -> QApplication:
     app.setDesktopFileName("blockstudio")
     if not getattr(app, "_blockstudio_styled", False):  # restyling re-polishes every widget: once
         app.setWindowIcon(style.app_icon())
+        theme.capture_system_palette(app)  # the desktop's light or dark, before ours replaces it
         app.setStyle("Fusion")  # the same look on every desktop, and what the screenshots show
-        app.setStyleSheet(style.STYLESHEET)
+        theme.apply(app, theme.choice(), force=True)  # palette + style sheet in one colour set
+        theme.follow_system(app)
         app._blockstudio_styled = True
     return app
 

@@ -9,7 +9,7 @@ All edits go through the workspace; the canvas re-renders when the workspace say
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QFrame, QLabel, QMenu, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
@@ -31,18 +31,31 @@ class _Board(QWidget):
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), QColor(style.CANVAS_BG))
-        self.setPalette(palette)
+        self.restyle()
         self.column = QVBoxLayout(self)
         self.column.setSpacing(GAP)
         self.column.setContentsMargins(24, 20, 24, 24)
 
+    def restyle(self) -> None:
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), QColor(style.CANVAS_BG))
+        self.setPalette(palette)
+        self.update()
+
     def resizeEvent(self, event):
-        # Centre a column of at most MAX_CARD_WIDTH: readable at 1920 px, full width at 1280.
-        side = max(20, (self.width() - MAX_CARD_WIDTH) // 2)
+        # Centre a column of at most MAX_CARD_WIDTH: readable at 1920 px, full width at 1280,
+        # and only a small margin on a narrow canvas, where every pixel goes to the cards.
+        side = max(10 if self.width() < 480 else 20, (self.width() - MAX_CARD_WIDTH) // 2)
         self.column.setContentsMargins(side, 20, side, 24)
         super().resizeEvent(event)
+
+    def eventFilter(self, watched, event):
+        # A card that moves or changes height shifts the gaps the arrows are drawn in; Qt only
+        # repaints the card's old and new rectangles, which left the old arrowhead beside the
+        # new one (a doubled arrowhead after an insert or an undone delete). Repaint the board.
+        if event.type() in (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Show, QEvent.Type.Hide):
+            self.update()
+        return False
 
     # -- drag and drop --------------------------------------------------------------------
     def _accepts(self, event) -> bool:
@@ -97,9 +110,9 @@ class _Board(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         chain = self.canvas.chain()
-        pen = QPen(QColor("#94a3b8"), 1.6)
+        pen = QPen(QColor(style.CONNECTOR), 1.6)
         painter.setPen(pen)
-        painter.setBrush(QColor("#94a3b8"))
+        painter.setBrush(QColor(style.CONNECTOR))
         for upper, lower in zip(chain, chain[1:]):
             x = upper.geometry().center().x()
             y0, y1 = upper.geometry().bottom() + 2, lower.geometry().top() - 2
@@ -154,14 +167,16 @@ class NetworkCanvas(QWidget):
         self.input_card = InputCard(self.board)
         self.input_card.pressed.connect(lambda _card: self._select(None))
         self.output_card = OutputCard(self.board)
+        for card in (self.input_card, self.output_card):
+            card.installEventFilter(self.board)
         self.placeholder = QLabel(
             "Drag layers here from the palette on the left,\nor double-click one to append it.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setMinimumHeight(90)
         self.placeholder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.placeholder.setStyleSheet(
-            f"border: 2px dashed {style.BORDER}; border-radius: 8px; color: {style.MUTED};")
         self.placeholder.setParent(self.board)
+        self.placeholder.installEventFilter(self.board)
+        self._style_placeholder()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -201,8 +216,17 @@ class NetworkCanvas(QWidget):
             return
         if names & {"shapes", "parameters"}:
             self.refresh()
+        elif "settings" in names:
+            self._show_input()
         if "selection" in names:
             self._show_selection()
+
+    def _show_input(self) -> None:
+        """The Input card names the dataset the training settings choose."""
+        from blockstudio.workspace.data import dataset_title
+
+        ws = self.workspace
+        self.input_card.update_shape(ws.input_shape, dataset_title(ws.training_settings.dataset))
 
     def rebuild(self) -> None:
         """Make the cards match the workspace's layers (reusing cards by uid)."""
@@ -221,6 +245,7 @@ class NetworkCanvas(QWidget):
             card = self._cards.get(spec.uid)
             if card is None:
                 card = BlockCard(spec.uid, spec.kind, self.board)
+                card.installEventFilter(self.board)
                 card.pressed.connect(lambda c: self._select(c.uid))
                 card.contextRequested.connect(self._context_menu)
                 self._cards[spec.uid] = card
@@ -248,11 +273,23 @@ class NetworkCanvas(QWidget):
             if card is not None:
                 card.update_info(info)
             last_output = info.output_shape
-        self.input_card.update_shape(ws.input_shape)
+        self._show_input()
         if not self._cards and ws.shapes_resolved:
             last_output = tuple(ws.input_shape)
         self.output_card.update_totals(last_output if ws.shapes_resolved else None, ws.total_params)
         self.board.update()
+
+    def _style_placeholder(self) -> None:
+        self.placeholder.setStyleSheet(
+            f"border: 2px dashed {style.BORDER}; border-radius: 8px; color: {style.MUTED};")
+
+    def restyle(self) -> None:
+        """Repaint in the active theme (after View > Theme or a desktop switch to dark)."""
+        self.board.restyle()
+        self._style_placeholder()
+        for card in (self.input_card, *self._cards.values(), self.output_card):
+            card.restyle()
+        self.refresh()
 
     def _show_selection(self, uid=None) -> None:
         uid = self.workspace.selected

@@ -84,6 +84,10 @@ class Card(QFrame):
             label.setTextFormat(Qt.TextFormat.RichText)
             label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
         self.params_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, False)
+        # On a narrow canvas (1024 px, or 1.5x scaling) the long lines wrap instead of pushing the
+        # card wider than the canvas, where shapes and counts hid behind a scroll bar.
+        for label in (self.settings_label, self.params_label):
+            label.setWordWrap(True)
 
         top = QHBoxLayout()
         top.addWidget(self.title_label)
@@ -111,12 +115,40 @@ class Card(QFrame):
         self.error_label.setVisible(self.error is not None)
         self.error_label.setText(f"⚠ {message}" if message else "")
         self.setToolTip(message or "")
+        self._fit_height()
         self.update()
 
+    def _fit_height(self) -> None:
+        """At least as tall as the wrapped lines need at this width. (The column's layout item
+        kept a height-for-width from before a text change and cut a wrapped line off.)"""
+        layout = self.layout()
+        # A text change invalidates only the top layout; the rows' cached heights-for-width are
+        # cleared when Qt next lays out, too late for this measurement: clear them now.
+        for i in range(layout.count()):
+            row = layout.itemAt(i).layout()
+            if row is not None:
+                row.invalidate()
+        layout.invalidate()
+        need = layout.totalHeightForWidth(max(1, self.width()))
+        if need > 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_height()
+
     def set_title(self, text: str, subtitle: str = "") -> None:
+        self._title = (text, subtitle)
         color = style.kind_color(self.kind)
         extra = f' &nbsp;<span style="color:{style.MUTED}">{style.escape(subtitle)}</span>' if subtitle else ""
         self.title_label.setText(f'<b style="color:{color}; font-size:11pt">{style.escape(text)}</b>{extra}')
+
+    def restyle(self) -> None:
+        """Re-render in the active theme's colours (the labels hold colours in their rich text)."""
+        title = getattr(self, "_title", None)
+        if title is not None:
+            self.set_title(*title)
+        self.update()
 
     def plain_text(self) -> str:
         """Everything the card shows, as plain text (what a user reads; used by tests)."""
@@ -127,6 +159,10 @@ class Card(QFrame):
     # -- painting and mouse ---------------------------------------------------------------
     def event(self, event):
         kind = event.type()
+        if kind == event.Type.LayoutRequest:
+            result = super().event(event)
+            self._fit_height()
+            return result
         if kind == event.Type.HoverEnter:
             self._hover = True
             self.update()
@@ -151,7 +187,7 @@ class Card(QFrame):
         elif self.error:
             pen = QPen(QColor(style.ERROR_FG), 1.5)
         elif self._hover:
-            pen = QPen(QColor("#94a3b8"), 1.2)
+            pen = QPen(QColor(style.HOVER_BORDER), 1.2)
         else:
             pen = QPen(QColor(style.BORDER), 1.0)
         painter.setPen(pen)
@@ -186,7 +222,7 @@ class BlockCard(Card):
             self.right_label.setText(f'<span style="color:{style.MUTED}">output ?</span>')
         if info.params:
             parts = [
-                f'<span style="color:{style.MUTED}">{style.escape(p.short)}</span> '
+                f'<span style="color:{style.MUTED}">{style.escape(p.short)}</span>&nbsp;'
                 f'<span style="font-family:monospace">{style.shape_html(p.shape)}</span>'
                 for p in info.params
             ]
@@ -201,6 +237,7 @@ class BlockCard(Card):
         else:
             self.count_label.setText(f"<b>{style.count_text(count)}</b> params")
         self.set_error(info.error)
+        self._fit_height()
         self.update()
 
     def mousePressEvent(self, event):
@@ -255,11 +292,11 @@ class InputCard(Card):
         self.params_label.hide()
         self.count_label.hide()
 
-    def update_shape(self, shape) -> None:
+    def update_shape(self, shape, dataset_title: str = "MNIST") -> None:
         self.right_label.setText(f'<span style="color:{style.MUTED}">shape</span> <b>{style.shape_html(shape)}</b>')
         self.settings_label.setText(
             f'<span style="color:{style.MUTED}">batch first: (batch, height, width, channels) '
-            f'for MNIST images · click to edit</span>')
+            f'for {style.escape(dataset_title)} images · click to edit</span>')
 
 
 class OutputCard(Card):

@@ -21,11 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from blockstudio.ui import style
-
-INVALID_STYLE = f"border: 1px solid {style.ERROR_FG}; border-radius: 2px; background: {style.ERROR_BG};"
-
-
 class ParseError(ValueError):
     """What the user typed is not even the right type (the workspace checks ranges)."""
 
@@ -53,6 +48,7 @@ class FieldEditor(QWidget):
     """
 
     committed = Signal(str, object)
+    errorChanged = Signal(str, bool)  # (name, shows an error now)
 
     def __init__(self, name: str, kind: str, choices=None, tooltip: str = "", placeholder: str = "",
                  parent=None):
@@ -65,6 +61,9 @@ class FieldEditor(QWidget):
             self.editor.toggled.connect(lambda checked: self.committed.emit(self.name, bool(checked)))
         elif kind == "choice":
             self.editor = QComboBox()
+            # Narrow panels (a 1.5x-scaled laptop) may cut a long choice rather than the panel.
+            self.editor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            self.editor.setMinimumContentsLength(6)
             for label, value in choices or []:
                 self.editor.addItem(label, value)
             self.editor.activated.connect(lambda i: self.committed.emit(self.name, self.editor.itemData(i)))
@@ -90,6 +89,9 @@ class FieldEditor(QWidget):
         layout.setSpacing(2)
         layout.addLayout(row)
         layout.addWidget(self.error_label)
+        # In a grid cell made taller by a neighbour's error, the editor stays at the top, level
+        # with its label, instead of sliding to the middle.
+        layout.addStretch(1)
 
     # -- model -> view --------------------------------------------------------------------
     def set_value(self, value) -> None:
@@ -109,12 +111,18 @@ class FieldEditor(QWidget):
             self.editor.setText(self._shown)
 
     def set_error(self, message) -> None:
+        had = bool(self.error_label.text())
         self.error_label.setText(message or "")
+        if had != bool(message):
+            self.errorChanged.emit(self.name, bool(message))
         self.error_label.setVisible(bool(message))
         if isinstance(self.editor, QLineEdit):
-            self.editor.setProperty("invalid", bool(message))
-            # A per-widget style sheet re-polishes just this editor.
-            self.editor.setStyleSheet(INVALID_STYLE if message else "")
+            if bool(self.editor.property("invalid")) != bool(message):
+                # The app style sheet draws QLineEdit[invalid="true"] in the theme's error colours;
+                # re-polishing just this editor applies it.
+                self.editor.setProperty("invalid", bool(message))
+                self.editor.style().unpolish(self.editor)
+                self.editor.style().polish(self.editor)
 
     def error_text(self) -> str:
         return self.error_label.text() if self.error_label.isVisibleTo(self) else ""

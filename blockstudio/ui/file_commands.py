@@ -15,6 +15,7 @@ from blockstudio.ui.dialogs import PARAMS_FILTER, PROJECT_FILTER, SCRIPT_FILTER
 from blockstudio.workspace.examples import examples_folder
 
 EXAMPLE_NAME = "tutorial-mlp.bsproj"
+LAST_FOLDER_KEY = "files/last_folder"
 
 
 def error_text(exc: BaseException) -> str:
@@ -32,7 +33,23 @@ def error_text(exc: BaseException) -> str:
 
 class FileCommands:
     def _start_dir(self) -> str:
-        return os.path.dirname(self.workspace.path) if self.workspace.path else os.getcwd()
+        """Where a file dialog opens: the last folder the user chose a file in (kept between
+        sessions), else the project's folder, else home. It used to be the process's working
+        folder, wherever the app happened to be started from."""
+        settings = getattr(self, "settings", None)
+        last = getattr(self, "_last_folder", None) or (settings.value(LAST_FOLDER_KEY) if settings else None)
+        if last and os.path.isdir(last):
+            return last
+        if self.workspace.path:
+            return os.path.dirname(self.workspace.path)
+        return os.path.expanduser("~")
+
+    def _remember_folder(self, path) -> None:
+        folder = os.path.dirname(os.path.abspath(path))
+        self._last_folder = folder
+        settings = getattr(self, "settings", None)
+        if settings is not None:
+            settings.setValue(LAST_FOLDER_KEY, folder)
 
     def _stem(self) -> str:
         ws = self.workspace
@@ -58,6 +75,7 @@ class FileCommands:
             return
         path = self.dialogs.open_file("Open project", self._start_dir(), PROJECT_FILTER)
         if path:
+            self._remember_folder(path)
             self.open_path(path, asked=True)
 
     def open_example_command(self) -> None:
@@ -105,6 +123,8 @@ class FileCommands:
     def save_as_command(self) -> bool:
         start = os.path.join(self._start_dir(), f"{self._stem()}.bsproj")
         path = self.dialogs.save_file("Save project as", start, PROJECT_FILTER, ".bsproj")
+        if path:
+            self._remember_folder(path)
         return self._save(path) if path else False
 
     def _save(self, path) -> bool:
@@ -120,18 +140,22 @@ class FileCommands:
         start = os.path.join(self._start_dir(), f"{self._stem()}.parameters.npz")
         path = self.dialogs.save_file("Save parameters", start, PARAMS_FILTER, ".npz")
         if path:
+            self._remember_folder(path)
             self._run_file_job("Cannot save parameters", lambda: self.workspace.save_parameters(path),
                                f"Saved parameters to {path}")
 
     def load_params_command(self) -> None:
         path = self.dialogs.open_file("Load parameters", self._start_dir(), PARAMS_FILTER)
         if path:
+            self._remember_folder(path)
             self._run_file_job("Cannot load parameters", lambda: self.workspace.load_parameters(path),
                                f"Loaded parameters from {path}")
 
     def export_command(self) -> None:
         start = os.path.join(self._start_dir(), f"{self._stem()}.py")
         path = self.dialogs.save_file("Export Python script", start, SCRIPT_FILTER, ".py")
+        if path:
+            self._remember_folder(path)
         if path and self._run_file_job("Cannot export the script", lambda: self.workspace.export_script(path),
                                        f"Exported {path}"):
             from blockstudio.workspace.export import run_instructions, script_data_folder

@@ -26,9 +26,12 @@ class _Page(QWidget):
         form = QFormLayout(self)
         form.setContentsMargins(0, 4, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # Labels at the top of their row: an error under a field makes the row taller, and a
+        # centred label then sat between the editor and the error text.
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         for name, field in fields.items():
             label = QLabel(name)
+            label.setContentsMargins(0, 4, 0, 0)  # level with the editor's text
             label.setToolTip(field.editor.toolTip())
             form.addRow(label, field)
         if note:
@@ -136,8 +139,8 @@ class Inspector(QWidget):
     # -- model -> view --------------------------------------------------------------------
     def _on_changed(self, names) -> None:
         """One re-render per user action."""
-        if names & {"selection", "layers"}:
-            self.reload()
+        if names & {"selection", "layers", "settings"}:
+            self.reload()   # the Input page names the dataset the training settings choose
         elif names & {"shapes", "parameters"}:
             self._show_details()
 
@@ -148,7 +151,11 @@ class Inspector(QWidget):
         if spec is None:
             page = self._pages["Input"]
             self.title.setText("Input")
-            self.subtitle.setText("The shape of the data the network receives.")
+            from blockstudio.workspace.data import dataset_title
+
+            title = dataset_title(ws.training_settings.dataset)
+            self.subtitle.setText(f"The shape of the data the network receives: {title} images "
+                                  f"are (batch, 28, 28, 1).")
             page.fields["input_shape"].set_value(tuple(ws.input_shape))
         else:
             page = self._pages.get(spec.kind)
@@ -186,6 +193,9 @@ class Inspector(QWidget):
         if info.error:
             rows.append(f'<span style="color:{style.ERROR_FG}">⚠ {style.escape(info.error)}</span>')
         self.details.setText("<br>".join(rows))
+
+    def restyle(self) -> None:
+        self._show_details()  # its rich text holds the theme's colours
 
     def set_locked(self, reason) -> None:
         self.banner.setText(f"<b>Editing locked.</b> {style.escape(reason)}" if reason else "")

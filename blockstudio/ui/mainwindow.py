@@ -8,8 +8,7 @@ views render from the workspace when the bridge relays its events.
 from __future__ import annotations
 
 
-from PySide6.QtCore import QRect, QSettings, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -22,8 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 import blockstudio
-from blockstudio.ui import style
-from blockstudio.ui.actions import build_menus, build_toolbar, create_actions
+from blockstudio.ui import style, theme
+from blockstudio.ui.actions import build_menus, build_toolbar, create_actions, with_shortcut
 from blockstudio.ui.bridge import WorkspaceBridge
 from blockstudio.ui.canvas import NetworkCanvas
 from blockstudio.ui.dialogs import Dialogs
@@ -31,7 +30,10 @@ from blockstudio.ui.file_commands import FileCommands
 from blockstudio.ui.inspector import Inspector
 from blockstudio.ui.palette import LayerPalette
 from blockstudio.ui.plots import TrainingPlots
+from blockstudio.ui.status_bar import ElidingStatusBar
 from blockstudio.ui.training_panel import ACTIVE_STATES, TrainingPanel
+from blockstudio.ui.view_commands import ViewCommands
+from blockstudio.ui.window_layout import WindowLayout
 from blockstudio.workspace import spec as specs
 
 def _text_view() -> QPlainTextEdit:
@@ -42,7 +44,7 @@ def _text_view() -> QPlainTextEdit:
     return view
 
 
-class MainWindow(FileCommands, QMainWindow):
+class MainWindow(FileCommands, ViewCommands, WindowLayout, QMainWindow):
     """The blockstudio window around a Workspace.
 
     Example::
@@ -86,6 +88,7 @@ class MainWindow(FileCommands, QMainWindow):
         self.toolbar = build_toolbar(self, self.actions)
         self.canvas.addAction(self.actions["delete"])
         self.canvas.set_context_actions([self.actions["duplicate"], self.actions["delete"]])
+        self.setStatusBar(ElidingStatusBar(self))
         self.state_label = QLabel()
         self.statusBar().addPermanentWidget(self.state_label)
 
@@ -98,6 +101,15 @@ class MainWindow(FileCommands, QMainWindow):
         self.canvas.editFailed.connect(self._show_message)
         self.training_panel.message.connect(self._show_message)
         self.training_panel.refused.connect(self.dialogs_warning)
+        self.training_panel.validityChanged.connect(self._update_actions)
+        self.training_panel.downloadRequested.connect(self.download_data_command)
+        self.training_panel.installEventFilter(self)
+        self.download_dialog = None
+
+        saved = self.settings.value(theme.SETTINGS_KEY) if self.settings is not None else None
+        self.set_theme(saved if saved in theme.CHOICES else theme.choice(), save=False)
+        theme.notifier().changed.connect(self._restyle)
+        self._restyle()  # icons (and views) in the theme chosen above
 
         self._layout_pending = not self._restore_geometry()
         if self._layout_pending:
@@ -149,7 +161,7 @@ class MainWindow(FileCommands, QMainWindow):
         # names the step) so the buttons after it do not shift under the mouse with every edit.
         for name, short in (("undo", "Undo"), ("redo", "Redo")):
             a[name].setIconText(short)
-            a[name].setToolTip(a[name].text().replace("&", ""))
+            a[name].setToolTip(with_shortcut(a[name], a[name].text().replace("&", "")))
         a["undo"].setEnabled(ws.can_undo and not locked)
         a["redo"].setEnabled(ws.can_redo and not locked)
         for name in ("delete", "duplicate"):
@@ -157,8 +169,13 @@ class MainWindow(FileCommands, QMainWindow):
         for name in ("new", "open", "open_example", "load_params", "pass_batch"):
             a[name].setEnabled(not locked)
         self.menus["Open Recent"].setEnabled(not locked)
-        a["start"].setEnabled(state == "idle")
-        a["start_fresh"].setEnabled(state == "idle" and getattr(ws, "has_trained_parameters", False))
+        valid = not self.training_panel.invalid_fields()  # a field showing an error holds Start back
+        a["start"].setEnabled(state == "idle" and valid)
+        from blockstudio.workspace.data import dataset_title
+
+        a["download_data"].setText(f"&Download {dataset_title(ws.training_settings.dataset)}…")
+        a["download_data"].setEnabled(not locked)
+        a["start_fresh"].setEnabled(state == "idle" and valid and getattr(ws, "has_trained_parameters", False))
         a["pause"].setEnabled(state == "running")
         a["resume"].setEnabled(state == "paused")
         a["stop"].setEnabled(state in ("running", "paused"))
@@ -271,6 +288,16 @@ class MainWindow(FileCommands, QMainWindow):
         if ok is None:
             return
         source = getattr(ws, "last_batch_source", "") or "one batch"
+        if ok and source.startswith("random numbers"):
+            # Say it plainly: the shapes are right, but these were not images.
+            from blockstudio.workspace.data import dataset_title
+
+            title = dataset_title(ws.training_settings.dataset)
+            self._batch_message = (f"Shapes resolved, but with RANDOM NUMBERS, not {title} images: {source}. "
+                                   f"File ▸ Download {title} gets the data.")
+            self._show_message(self._batch_message, 0)
+            self.output_tabs.setCurrentIndex(1)
+            return
         if ok:
             self._batch_message = (f"Shapes resolved with {source}: "
                                    f"{style.count_text(ws.total_params)} parameters.")
@@ -308,26 +335,11 @@ class MainWindow(FileCommands, QMainWindow):
             self.restoreGeometry(geometry)
         return state is not None and self.restoreState(state)
 
-    def _first_start_size(self) -> None:
-        """1280x800, or 85 % of a larger screen: a fixed 1280x800 left a 1920x1080 screen a
-        third empty. (On smaller screens the window manager fits it, as it always did.)"""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        free = screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 800)
-        width, height = max(1280, int(0.85 * free.width())), max(800, int(0.85 * free.height()))
-        self.resize(width, height)
-        if width <= free.width() and height <= free.height():
-            self.move(free.x() + (free.width() - width) // 2, free.y() + (free.height() - height) // 2)
-
     def showEvent(self, event):
         super().showEvent(event)
         if self._layout_pending:  # first start: docks in proportion to the screen's window
             self._layout_pending = False
-            width, height = self.width(), self.height()
-            side = max(400, int(0.25 * width))
-            self.resizeDocks([self.palette_dock, self.inspector_dock], [max(180, int(0.11 * width)), side],
-                             Qt.Orientation.Horizontal)
-            self.resizeDocks([self.inspector_dock, self.training_dock], [400, 330], Qt.Orientation.Vertical)
-            self.resizeDocks([self.output_dock], [max(250, int(0.32 * height))], Qt.Orientation.Vertical)
+            self._fit_docks()
 
     def closeEvent(self, event):
         ws = self.workspace
@@ -346,5 +358,8 @@ class MainWindow(FileCommands, QMainWindow):
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.setValue("window/state", self.saveState())
             self.settings.sync()
+        if not getattr(self, "_theme_disconnected", False):
+            theme.notifier().changed.disconnect(self._restyle)
+            self._theme_disconnected = True
         self.bridge.close()
         event.accept()

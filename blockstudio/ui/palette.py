@@ -8,11 +8,14 @@ uid under :data:`MIME_UID`. Both are plain UTF-8 payloads so a test can build th
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QSizePolicy, QVBoxLayout,
+                               QWidget)
 
 from blockstudio.ui import style
 
 MIME_KIND = "application/x-blockstudio-layer-kind"
+ROW = 38  # pixels per kind in the list
 MIME_UID = "application/x-blockstudio-layer-uid"
 
 
@@ -68,13 +71,13 @@ class LayerPalette(QWidget):
         self.list.setDragEnabled(True)
         self.list.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.list.setDefaultDropAction(Qt.DropAction.CopyAction)
-        self.list.setIconSize(QSize(26, 26))
+        self.list.setIconSize(QSize(22, 22))
         self.list.setSpacing(0)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         for kind in kinds:
             item = QListWidgetItem(style.kind_icon(kind), kind)
             item.setData(Qt.ItemDataRole.UserRole, kind)
-            item.setSizeHint(QSize(0, 46))
+            item.setSizeHint(QSize(0, ROW))
             item.setToolTip(
                 f"{style.kind_description(kind)}\n\n"
                 "Drag onto the network, or double-click to append."
@@ -93,8 +96,16 @@ class LayerPalette(QWidget):
         layout.addWidget(self.list)
         layout.addWidget(hint)
         layout.addStretch(1)
-        # Show every kind without a scroll bar; the hint sits right under the list.
-        self.list.setFixedHeight(46 * self.list.count() + 8)
+        # Every kind without a scroll bar when the dock has the room, the hint right under the
+        # list; on a short screen the list gives way (down to four rows) and scrolls.
+        self.list.setMaximumHeight(ROW * self.list.count() + 8)
+        self.list.setMinimumHeight(ROW * min(4, self.list.count()) + 8)
+        self.list.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        # ...and every name whole: a narrow dock cut "Activation" to "Activ…".
+        bold = self.list.font()
+        bold.setBold(True)
+        widest = max((QFontMetrics(bold).horizontalAdvance(k) for k in kinds), default=0)
+        self.list.setMinimumWidth(widest + 22 + 26)
 
     def kinds(self) -> list[str]:
         return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
@@ -104,6 +115,12 @@ class LayerPalette(QWidget):
             if self.list.item(i).data(Qt.ItemDataRole.UserRole) == kind:
                 return self.list.item(i)
         raise KeyError(f"no palette entry for layer kind {kind!r}; known: {self.kinds()}")
+
+    def restyle(self) -> None:
+        """New icons in the active theme's kind colours."""
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            item.setIcon(style.kind_icon(item.data(Qt.ItemDataRole.UserRole)))
 
     def set_locked(self, reason) -> None:
         self.list.setEnabled(reason is None)

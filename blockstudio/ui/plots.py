@@ -18,8 +18,12 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from blockstudio.ui import theme
+
+TITLES = {"loss": ("Training loss", "Loss"), "acc": ("Accuracy per epoch", "Accuracy")}
 SMOOTHING = 0.98  # EMA decay of the smoothed loss (TensorBoard-style, bias-corrected)
 
 
@@ -68,6 +72,8 @@ class TrainingPlots(QWidget):
         self.bridge = bridge
         self._x_end = 0.0  # the step axis's right end
         self._y_top = 0.0  # the loss axis's top
+        self._y_bottom = 1.0  # the smallest positive loss: the bottom of the log-scale axis
+        self.log_scale = False
         self.steps = _Series()
         self.losses = _Series()
         self.smoothed = _Series()
@@ -77,43 +83,72 @@ class TrainingPlots(QWidget):
         self._ema = 0.0
         self._ema_count = 0
 
-        self.loss_widget = pg.PlotWidget(background="w")
+        self.loss_widget = pg.PlotWidget()
         loss_plot = self.loss_widget.getPlotItem()
         _style_plot(loss_plot, "Training loss", "step", "loss")
         # Once the loss falls below 1 pyqtgraph would relabel the axis "loss (x0.001)" with ticks
         # of 100..500: a newcomer reads the loss as hundreds. Plain decimals instead.
         loss_plot.getAxis("left").enableAutoSIPrefix(False)
-        loss_plot.addLegend(offset=(-10, 10))
+        self.loss_legend = loss_plot.addLegend(offset=(-10, 10))
         # Thousands of steps: let pyqtgraph draw only what is visible, at screen resolution.
         loss_plot.setDownsampling(auto=True, mode="peak")
         loss_plot.setClipToView(True)
         loss_plot.disableAutoRange()
         loss_plot.setXRange(0, 100, padding=0)
         loss_plot.setYRange(0, 1, padding=0)
-        self.loss_curve = loss_plot.plot(pen=pg.mkPen("#bfd6fb", width=1), name="per step", antialias=False)
-        self.smooth_curve = loss_plot.plot(pen=pg.mkPen("#1d4ed8", width=2), name="smoothed", antialias=False)
+        self.loss_curve = loss_plot.plot(name="per step", antialias=False)
+        self.smooth_curve = loss_plot.plot(name="smoothed", antialias=False)
 
-        self.acc_widget = pg.PlotWidget(background="w")
+        self.acc_widget = pg.PlotWidget()
         acc_plot = self.acc_widget.getPlotItem()
         _style_plot(acc_plot, "Accuracy per epoch", "epoch", "accuracy (%)")
         acc_plot.getAxis("left").enableAutoSIPrefix(False)  # "(x0.001)" scaling reads badly
         acc_plot.setLimits(yMin=0, yMax=100.5)
         acc_plot.setYRange(0, 100, padding=0)   # percent from the start, before any epoch
         acc_plot.setXRange(0.5, 1.5, padding=0)
-        acc_plot.addLegend(offset=(-10, -10))
-        self.train_curve = acc_plot.plot(pen=pg.mkPen("#ea580c", width=2), symbol="o", symbolSize=7,
-                                         symbolBrush="#ea580c", symbolPen="w", name="train", antialias=True)
-        self.test_curve = acc_plot.plot(pen=pg.mkPen("#16a34a", width=2), symbol="s", symbolSize=7,
-                                        symbolBrush="#16a34a", symbolPen="w", name="test", antialias=True)
+        self.train_curve = acc_plot.plot(symbol="o", symbolSize=7, antialias=True)
+        self.test_curve = acc_plot.plot(symbol="s", symbolSize=7, antialias=True)
+        # The legend sits in its own row under the plot: inside it, it covered the points.
+        self.acc_legend = pg.LegendItem(colCount=2, frame=False)
+        acc_plot.layout.addItem(self.acc_legend, 4, 1)
+        self.acc_legend.addItem(self.train_curve, "train")
+        self.acc_legend.addItem(self.test_curve, "test")
         acc_plot.getAxis("bottom").setTickSpacing(1, 1)
 
         for widget in (self.loss_widget, self.acc_widget):
             widget.getPlotItem().getAxis("left").setWidth(48)
             widget.setMinimumHeight(150)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.loss_widget, 3)
-        layout.addWidget(self.acc_widget, 2)
+        # Right-click either plot: pyqtgraph's menu, with Export... (PNG, SVG, CSV, Matplotlib).
+        for widget in (self.loss_widget, self.acc_widget):
+            widget.getPlotItem().setMenuEnabled(True)
+        self.log_box = QCheckBox("Log-scale loss")
+        self.log_box.setToolTip("A logarithmic loss axis: late small improvements stay visible")
+        self.log_box.toggled.connect(self.set_log_scale)
+        hint = QLabel("Right-click a plot to export it.")
+        hint.setObjectName("hintLabel")
+        self.restyle()
+        # Never narrower than what the plot draws (axis, legend row): on a 1.5x-scaled laptop
+        # the accuracy plot's right side, its last epoch and legend were cut off.
+        for widget, (_long, short) in ((self.loss_widget, TITLES["loss"]), (self.acc_widget, TITLES["acc"])):
+            item = widget.getPlotItem()
+            item.setTitle(short, size="11pt")  # measured with the short title a narrow plot gets
+            widget.setMinimumWidth(math.ceil(item.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()) + 2)
+        self._titles()
+        plots = QHBoxLayout()
+        plots.setContentsMargins(0, 0, 0, 0)
+        plots.addWidget(self.loss_widget, 3)
+        plots.addWidget(self.acc_widget, 2)
+        options = QHBoxLayout()
+        options.setContentsMargins(4, 0, 4, 0)
+        options.addWidget(self.log_box)
+        options.addSpacing(12)
+        options.addWidget(hint)
+        options.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 2)
+        layout.setSpacing(2)
+        layout.addLayout(plots, 1)
+        layout.addLayout(options)
 
         if bridge is not None:
             bridge.runReset.connect(self.clear)
@@ -121,12 +156,48 @@ class TrainingPlots(QWidget):
             bridge.epochFinished.connect(
                 lambda e: self.append_epoch(e.epoch, e.train_acc, e.test_acc))
 
+    def _titles(self) -> None:
+        # A narrow plot (1024 px window, 1.5x scaling) cut "Accuracy per epoch" to "Accuracy per ep".
+        c = theme.current()
+        for widget, (long, short) in ((self.loss_widget, TITLES["loss"]), (self.acc_widget, TITLES["acc"])):
+            fits = widget.width() >= 110 + 9 * len(long)
+            widget.getPlotItem().setTitle(long if fits else short, size="11pt", color=c.plot_fg)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._titles()
+
+    def restyle(self) -> None:
+        """Colours from the active theme: background, axes, titles, legends and curves."""
+        c = theme.current()
+        self._titles()
+        for widget in (self.loss_widget, self.acc_widget):
+            widget.setBackground(c.plot_bg)
+            plot = widget.getPlotItem()
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setPen(pg.mkPen(c.plot_fg))
+                axis.setTextPen(pg.mkPen(c.plot_fg))
+        for legend in (self.loss_legend, self.acc_legend):
+            legend.setLabelTextColor(c.plot_fg)
+            fill = pg.mkColor(c.plot_bg)
+            fill.setAlpha(215)  # the curve under a legend still shows through
+            legend.setBrush(pg.mkBrush(fill))
+            legend.setPen(pg.mkPen(c.border))
+        self.loss_curve.setPen(pg.mkPen(c.loss_raw, width=1))
+        self.smooth_curve.setPen(pg.mkPen(c.loss_smooth, width=2))
+        for curve, color in ((self.train_curve, c.train), (self.test_curve, c.test)):
+            curve.setPen(pg.mkPen(color, width=2))
+            curve.setSymbolBrush(pg.mkBrush(color))
+            curve.setSymbolPen(pg.mkPen(c.plot_bg))
+
     def clear(self) -> None:
         for series in (self.steps, self.losses, self.smoothed, self.epochs, self.train_acc, self.test_acc):
             series.clear()
         self._ema, self._ema_count = 0.0, 0
         self._x_end = self._y_top = 0.0
-        self.loss_widget.getPlotItem().setRange(xRange=(0, 100), yRange=(0, 1), padding=0)
+        self._y_bottom = 1.0
+        self.loss_widget.getPlotItem().setRange(xRange=(0, 100), yRange=self._y_range(), padding=0)
         self.acc_widget.getPlotItem().setRange(xRange=(0.5, 1.5), yRange=(0, 100), padding=0)
         self.acc_widget.getPlotItem().getAxis("bottom").setTickSpacing(1, 1)
         for curve in (self.loss_curve, self.smooth_curve, self.train_curve, self.test_curve):
@@ -166,9 +237,46 @@ class TrainingPlots(QWidget):
             self._x_end = float(max(self._planned_steps(), int(count * 1.5), 10))
             plot.setXRange(0, self._x_end, padding=0)
         finite = losses[np.isfinite(losses)]
+        positive = finite[finite > 0]
+        changed = False
         if finite.size and finite.max() > self._y_top:
-            self._y_top = float(finite.max()) * 1.08
-            plot.setYRange(0, self._y_top, padding=0)
+            top = self.robust_top()
+            if top > self._y_top:
+                self._y_top, changed = top, True
+        if positive.size and positive.min() < self._y_bottom:
+            self._y_bottom, changed = float(positive.min()), changed or self.log_scale
+        if changed:
+            plot.setYRange(*self._y_range(), padding=0)
+
+    def robust_top(self) -> float:
+        """The loss axis's top: every loss of a sane run, but not a diverging run's explosion.
+
+        The top is the larger of the first steps' loss (where training starts) and four times the
+        median, capped by the largest loss: a run that blows up to 4.8e+19 in its last steps no
+        longer flattens the whole curve into a line along the bottom (the status says it diverged).
+        """
+        values = self.losses.view()
+        values = values[np.isfinite(values)]
+        if not values.size:
+            return self._y_top
+        head = float(values[:50].max())
+        return 1.08 * min(float(values.max()), max(head, 4.0 * float(np.median(values))))
+
+    def _y_range(self) -> tuple:
+        top = self._y_top or 1.0
+        if not self.log_scale:
+            return 0.0, top
+        bottom = min(self._y_bottom, top / 10)
+        return float(np.log10(bottom * 0.9)), float(np.log10(top))
+
+    def set_log_scale(self, on: bool) -> None:
+        """A logarithmic loss axis (also the checkbox under the plots)."""
+        self.log_scale = bool(on)
+        if self.log_box.isChecked() != self.log_scale:
+            self.log_box.setChecked(self.log_scale)
+        plot = self.loss_widget.getPlotItem()
+        plot.setLogMode(y=self.log_scale)
+        plot.setYRange(*self._y_range(), padding=0)
 
     def append_epoch(self, epoch, train_acc, test_acc) -> None:
         """Append one epoch's accuracies (fractions in [0, 1], shown in percent)."""

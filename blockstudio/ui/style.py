@@ -14,22 +14,29 @@ from pathlib import Path
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QIcon, QPainter, QPixmap
 
+from blockstudio.ui import theme
+
 RESOURCES = Path(__file__).resolve().parent / "resources"
 
-ACCENT = "#2563eb"
-TEXT = "#0f172a"
-MUTED = "#64748b"
-BORDER = "#cbd5e1"
-CANVAS_BG = "#eef2f7"
-CARD_BG = "#ffffff"
-UNKNOWN_FG = "#b45309"  # amber: a dimension the engine will infer from the first batch
-UNKNOWN_BG = "#fde68a"
-ERROR_FG = "#dc2626"
-ERROR_BG = "#fef2f2"
-OK_FG = "#15803d"
+# The colours of the active theme (light or dark, see theme.py), read when used: ``style.MUTED``
+# is always the current set's value, so a view that re-renders after a theme switch repaints
+# in the new colours.
+_THEME_COLORS = {
+    "ACCENT": "accent", "TEXT": "text", "MUTED": "muted", "BORDER": "border",
+    "CANVAS_BG": "canvas_bg", "CARD_BG": "card_bg", "UNKNOWN_FG": "unknown_fg",
+    "UNKNOWN_BG": "unknown_bg", "ERROR_FG": "error_fg", "ERROR_BG": "error_bg", "OK_FG": "ok_fg",
+    "HOVER_BORDER": "hover_border", "CONNECTOR": "connector",
+}
 
-# The input and output nodes are not layers; every layer kind declares its own colour.
-KIND_COLORS = {"Input": "#475569", "Output": "#475569"}
+
+def __getattr__(name):
+    if name in _THEME_COLORS:
+        return getattr(theme.current(), _THEME_COLORS[name])
+    if name == "KIND_COLORS":
+        return dict(theme.current().kinds)
+    if name == "STYLESHEET":
+        return stylesheet()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def kind_description(kind: str) -> str:
@@ -49,28 +56,28 @@ UNKNOWN_TOOLTIP = (
 
 
 def kind_color(kind: str) -> str:
-    from blockstudio.workspace.layers import KINDS
-    return KINDS[kind].color if kind in KINDS else KIND_COLORS.get(kind, MUTED)
+    return theme.current().kind_color(kind)
 
 
 def shape_html(shape) -> str:
     """Render a shape tuple as Python prints it, with unknown (0) dimensions highlighted.
 
     >>> shape_html((128, 784))
-    '(128, 784)'
+    '(128,&nbsp;784)'
     """
     if shape is None:
-        return f'<span style="color:{MUTED}">?</span>'
+        return f'<span style="color:{theme.current().muted}">?</span>'
     dims = []
+    colors = theme.current()
     for dim in shape:
         if dim == 0:
             dims.append(
-                f'<span style="color:{UNKNOWN_FG}; background-color:{UNKNOWN_BG}; '
+                f'<span style="color:{colors.unknown_fg}; background-color:{colors.unknown_bg}; '
                 f'font-weight:700">0</span>'
             )
         else:
             dims.append(str(dim))
-    inner = ", ".join(dims)
+    inner = ",&nbsp;".join(dims)  # a wrapped card line breaks between shapes, never inside one
     if len(dims) == 1:
         inner += ","
     return f"({inner})"
@@ -112,7 +119,7 @@ def kind_icon(kind: str, size: int = 28) -> QIcon:
     badge = kind_badge(kind)
     font.setPixelSize(int(size * (0.55 if len(badge) == 1 else 0.42)))
     painter.setFont(font)
-    painter.setPen(QColor("white"))
+    painter.setPen(QColor(theme.current().badge_text))
     painter.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, badge)
     painter.end()
     return QIcon(pixmap)
@@ -127,19 +134,30 @@ def app_icon() -> QIcon:
     return icon
 
 
-STYLESHEET = f"""
-QLabel#errorLabel {{ color: {ERROR_FG}; }}
-QLabel#hintLabel {{ color: {MUTED}; }}
-QLabel#sectionTitle {{ font-weight: 600; font-size: 13pt; color: {TEXT}; }}
+def stylesheet() -> str:
+    """The application style sheet in the active theme's colours."""
+    c = theme.current()
+    return f"""
+QLabel#errorLabel {{ color: {c.error_fg}; }}
+QLabel#hintLabel {{ color: {c.muted}; }}
+QLabel#sectionTitle {{ font-weight: 600; font-size: 13pt; color: {c.text}; }}
 QLabel#lockBanner {{
-    background: #fef3c7; color: #78350f; border: 1px solid #fcd34d;
+    background: {c.banner_bg}; color: {c.banner_fg}; border: 1px solid {c.banner_border};
     border-radius: 4px; padding: 6px 8px;
+}}
+QLabel#noticeLabel {{
+    background: {c.card_bg}; color: {c.text}; border: 1px solid {c.border};
+    border-left: 3px solid {c.accent}; border-radius: 3px; padding: 4px 6px;
+}}
+QLineEdit[invalid="true"] {{
+    border: 1px solid {c.error_fg}; border-radius: 2px; background: {c.error_bg}; color: {c.text};
 }}
 QListWidget#palette {{ border: none; background: transparent; outline: 0; }}
 QListWidget#palette::item {{
-    border: 1px solid {BORDER}; border-radius: 6px; background: white;
+    border: 1px solid {c.border}; border-radius: 6px; background: {c.card_bg}; color: {c.text};
     padding: 6px; margin: 3px 6px;
 }}
-QListWidget#palette::item:hover {{ border-color: {ACCENT}; }}
-QListWidget#palette::item:selected {{ border-color: {ACCENT}; color: {TEXT}; background: white; }}
+QListWidget#palette::item:hover {{ border-color: {c.accent}; }}
+QListWidget#palette::item:selected {{ border-color: {c.accent}; color: {c.text}; background: {c.card_bg}; }}
+QListWidget#palette::item:disabled {{ color: {c.muted}; }}
 """

@@ -58,6 +58,17 @@ def loss_text(value) -> str:
     return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.3e}"
 
 
+def _short_path(path: str, keep: int = 2) -> str:
+    """``~/…/datasets/mnist``: a button stays narrow; its tooltip has the whole path."""
+    import os
+
+    home = os.path.expanduser("~")
+    if path.startswith(home + os.sep):
+        path = "~" + path[len(home):]
+    parts = path.split(os.sep)
+    return path if len(parts) <= keep + 2 else os.sep.join(parts[:1] + ["…"] + parts[-keep:])
+
+
 def _duration(seconds) -> str:
     if seconds is None or seconds != seconds or seconds < 0:
         return "–"
@@ -77,6 +88,8 @@ class TrainingPanel(QWidget):
     """
 
     message = Signal(str)  # a one-line note for the status bar
+    validityChanged = Signal()  # a field started or stopped showing an error
+    downloadRequested = Signal()  # the "Download MNIST (11 MB) to <folder>" button
     refused = Signal(str, str)  # (title, message): a run that cannot start, worth a dialog
 
     def __init__(self, workspace, bridge, parent=None):
@@ -88,6 +101,7 @@ class TrainingPanel(QWidget):
         self.limit = None  # quick checks (tests, the benchmark): train on the first N images only
         self.fields: dict[str, FieldEditor] = {}
         self._momentum_applies = True
+        self._continuing = False  # the current run started from trained parameters
         # Two settings per row keeps the panel short enough to share the right column with
         # the inspector at 1280x800.
         grid = QGridLayout()
@@ -100,6 +114,7 @@ class TrainingPanel(QWidget):
             field = FieldEditor(name, kind, choices=CHOICES.get(name), tooltip=tip,
                                 placeholder="automatic" if name == "data_dir" else "")
             field.committed.connect(self._commit)
+            field.errorChanged.connect(lambda *_: self._validity_changed())
             self.fields[name] = field
             self._labels[name] = QLabel(label)
             self._labels[name].setToolTip(tip)
@@ -132,6 +147,15 @@ class TrainingPanel(QWidget):
         buttons.addWidget(self.pause_button, 0, 1)
         buttons.addWidget(self.stop_button, 0, 2)
 
+        # Where the data set is, or the offer to download it: without data the app used to say
+        # only "not found" (and Pass one batch quietly used random numbers).
+        self.data_label = QLabel()
+        self.data_label.setObjectName("hintLabel")
+        self.data_label.setWordWrap(True)
+        self.download_button = QPushButton()
+        self.download_button.clicked.connect(self.downloadRequested.emit)
+        self.download_button.hide()
+
         self.progress = QProgressBar()
         self.progress.setFormat("epoch %p%")
         self.progress.setValue(0)
@@ -140,12 +164,20 @@ class TrainingPanel(QWidget):
         self.status_label.setWordWrap(True)
         self.result_label = QLabel()
         self.result_label.setWordWrap(True)
+        # Lasting state, not a status-bar note that scrolls away: Start continues trained values.
+        self.notice_label = QLabel()
+        self.notice_label.setObjectName("noticeLabel")
+        self.notice_label.setWordWrap(True)
+        self.notice_label.hide()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.addLayout(grid)
+        layout.addWidget(self.data_label)
+        layout.addWidget(self.download_button)
         layout.addSpacing(4)
         layout.addLayout(buttons)
+        layout.addWidget(self.notice_label)
         layout.addWidget(self.progress)
         layout.addWidget(self.status_label)
         layout.addWidget(self.result_label)
@@ -160,6 +192,9 @@ class TrainingPanel(QWidget):
         changed = getattr(bridge, "changed", None)
         if changed is not None:
             changed.connect(self._on_changed)
+        for signal in (bridge.projectChanged, bridge.runFinished, bridge.runReset, bridge.layersChanged,
+                       bridge.shapesChanged, bridge.trainingState):
+            signal.connect(lambda *_: self._update_notice())
         self.reload()
         self._show_results()
         self._on_state(getattr(workspace, "training_state", "idle"))
@@ -170,6 +205,7 @@ class TrainingPanel(QWidget):
         for name, field in self.fields.items():
             field.set_value(getattr(settings, name))
         self._show_relevant_rows(settings)
+        self.update_data_status()
 
     def _show_relevant_rows(self, settings) -> None:
         self._momentum_applies = settings.optimizer == "sgd"
@@ -191,6 +227,15 @@ class TrainingPanel(QWidget):
             return
         self.reload()
 
+    def invalid_fields(self) -> dict:
+        """``{label: error}`` of the settings whose typed value was refused (Start waits for them)."""
+        return {TRAINING_FIELDS[name][0]: field.error_text() for name, field in self.fields.items()
+                if field.error_label.text()}
+
+    def _validity_changed(self) -> None:
+        self._on_state(self.state)
+        self.validityChanged.emit()
+
     # -- run control ----------------------------------------------------------------------
     def _call(self, method, **options) -> bool:
         try:
@@ -209,10 +254,17 @@ class TrainingPanel(QWidget):
         continues, and the status bar says so (its plots start over, which otherwise reads as
         a new run starting at a suspiciously low loss).
         """
+        invalid = self.invalid_fields()
+        if invalid:
+            # It used to start with the previous value while the field still showed the refusal.
+            label, error = next(iter(invalid.items()))
+            self.status_label.setText(f"Fix {label} first: {error}")
+            return
         options = {"limit": self.limit} if self.limit else {}
         if restart is not None:
             options["restart"] = restart
         continuing = not restart and getattr(self.workspace, "has_trained_parameters", False)
+        self._continuing = bool(continuing)
         if self._call(self.workspace.start_training, **options) and continuing:
             self.message.emit("Training continues from the current parameters; "
                               "Run ▸ Train from Scratch (Ctrl+F5) starts over from the seed.")
@@ -226,11 +278,58 @@ class TrainingPanel(QWidget):
     def stop(self) -> None:
         self._call(self.workspace.stop_training)
 
+    def restyle(self) -> None:
+        """Button glyphs in the active theme (black on a dark panel otherwise)."""
+        from blockstudio.ui.actions import glyph_icon
+
+        SP = QStyle.StandardPixmap
+        for button, pixmap in ((self.start_button, SP.SP_MediaPlay), (self.pause_button, SP.SP_MediaPause),
+                               (self.resume_button, SP.SP_MediaPlay), (self.stop_button, SP.SP_MediaStop)):
+            button.setIcon(glyph_icon(self, pixmap))
+
+    def update_data_status(self) -> None:
+        """Say where the chosen data set is, or offer to download it."""
+        from blockstudio.ui.download_dialog import offer_text
+        from blockstudio.workspace.data import dataset_title, find_data_folder
+        from blockstudio.workspace.download import download_folder
+
+        settings = self.workspace.training_settings
+        title = dataset_title(settings.dataset)
+        folder = find_data_folder(settings.dataset, settings.data_dir)
+        if folder is not None:
+            self.data_label.setText(f"{title}: {folder}")
+            self.data_label.setToolTip(folder)
+            self.download_button.hide()
+            return
+        target = download_folder(settings.dataset, settings.data_dir)
+        self.data_label.setText(f"{title} is not on this computer yet"
+                                + (f" (not in {settings.data_dir})." if settings.data_dir else "."))
+        text = offer_text(settings.dataset, target)
+        self.download_button.setText(text.replace(target, _short_path(target)))
+        self.download_button.setToolTip(text)
+        self.download_button.show()
+
+    def _update_notice(self) -> None:
+        trained = bool(getattr(self.workspace, "has_trained_parameters", False))
+        if self.state == "idle" and trained:
+            text = ("<b>Start continues</b> from the network's trained parameters. "
+                    "Run ▸ Train from Scratch (Ctrl+F5) starts over from the seed.")
+        elif self.state in ACTIVE_STATES and self._continuing:
+            text = "This run continues from the parameters trained before it."
+        else:
+            text = ""
+        self.notice_label.setText(text)
+        self.notice_label.setVisible(bool(text))
+
     def _on_state(self, state: str) -> None:
         self.state = state
         active = state in ACTIVE_STATES
         self.start_button.setVisible(state != "paused")
-        self.start_button.setEnabled(state == "idle")
+        invalid = self.invalid_fields()
+        self.start_button.setEnabled(state == "idle" and not invalid)
+        self.start_button.setToolTip(
+            "Fix the setting marked in red first: " + "; ".join(f"{k}: {v}" for k, v in invalid.items())
+            if invalid else "Train on the chosen data set with these settings (F5)")
         self.resume_button.setVisible(state == "paused")
         self.pause_button.setEnabled(state == "running")
         self.stop_button.setEnabled(state in ("running", "paused"))

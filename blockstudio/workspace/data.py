@@ -57,6 +57,35 @@ def not_found_message(dataset="mnist", data_dir=None):
             f"to a folder holding the four {title} .gz files, or set ${ENV_DATA}.")
 
 
+def dataset_title(dataset):
+    """``"MNIST"`` or ``"Fashion-MNIST"``: how the app names a dataset to the user."""
+    return "Fashion-MNIST" if dataset == "fashion-mnist" else "MNIST"
+
+
+IMAGE_SHAPE = (28, 28, 1)  # one MNIST or Fashion-MNIST image as the loader gives it
+
+
+def input_shape_problem(input_shape, dataset="mnist"):
+    """Why the Input shape cannot take the dataset's images, or None when it can.
+
+    Checked before a run starts: an Input of ``(64, 28, 28, 3)`` used to fail inside the first
+    Dense layer with advice about ``in_units`` that did not apply.
+
+    >>> input_shape_problem((64, 28, 28, 3))  # doctest: +ELLIPSIS
+    'The Input shape (64, 28, 28, 3) does not match the MNIST images: ...'
+    """
+    shape = tuple(int(d) for d in input_shape)
+    per_image = math.prod(shape[1:])
+    want = math.prod(IMAGE_SHAPE)
+    if per_image == want:
+        return None
+    title = dataset_title(dataset)
+    batch = shape[0] if shape else 64
+    return (f"The Input shape {shape} does not match the {title} images: each {title} image is "
+            f"28x28 pixels with 1 channel, {want} values, but the Input shape holds {per_image} values "
+            f"per image. Set the Input shape to {batch}, 28, 28, 1 (click the Input card).")
+
+
 def dataset_class(dataset):
     from blockstudio.core.gluon.data import vision
 
@@ -128,7 +157,7 @@ def sample_batch(input_shape, dataset="mnist", data_dir=None):
         test = _test_images[folder, dataset]
         count = min(batch, len(test))
         images = np.stack([test[i][0].asnumpy() for i in range(count)]).astype(np.float32) / 255
-        name = "Fashion-MNIST" if dataset == "fashion-mnist" else "MNIST"
+        name = dataset_title(dataset)
         shape = (count,) + tuple(input_shape[1:])
         return nd.array(images.reshape(shape)), f"{count} {name} test images from {folder}"
     values = core_random.get_generator().uniform(0.0, 1.0, size=tuple(input_shape)).astype(np.float32)

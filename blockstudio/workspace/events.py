@@ -21,7 +21,9 @@ import threading
 
 # "parameters": the values changed (trained, loaded, reset, an edit invalidated some);
 # "results": what is known of how well the current parameters do changed (or went stale).
-EVENT_NAMES = ("layers", "shapes", "selection", "project", "history", "parameters", "results", "training")
+# "settings": the training settings changed (nothing of the network did).
+EVENT_NAMES = ("layers", "shapes", "selection", "project", "history", "parameters", "results", "settings",
+               "training")
 # Fired on the worker thread many times a second: never batched, never part of "changed".
 UNBATCHED = ("training",)
 

@@ -1,16 +1,24 @@
-"""The example projects shipped in the repository's ``examples/`` folder (File > Open Example).
+"""The example projects (File > Open Example), shipped as package data in ``blockstudio/examples``.
+
+They install with the package (a wheel or a non-editable ``pip install`` has no ``examples/``
+folder of the source checkout); the checkout's top-level ``examples/`` holds the same files for
+the README's command lines.
 
 >>> [p.name for p in example_projects()]                         # doctest: +SKIP
 ['tutorial-mlp.bsproj']
 """
 
+from importlib.resources import files
 from pathlib import Path
 
 
 def examples_folder():
-    """``<checkout>/examples`` when it exists (a source checkout or an editable install), else None."""
-    folder = Path(__file__).resolve().parents[2] / "examples"
-    return folder if folder.is_dir() else None
+    """The installed examples folder (package data), else ``<checkout>/examples``, else None."""
+    packaged = Path(str(files("blockstudio") / "examples"))
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "examples"
+    return checkout if checkout.is_dir() else None
 
 
 def example_projects():

@@ -114,7 +114,8 @@ class LayerKind:
 
     name: str
     badge: str
-    color: str
+    color: str                 # stripe, title and icon on a light background (contrast >= 4.5 on white)
+    dark_color: str            # the same on a dark background
     help: str
     settings: tuple = field(default=())
     block: str = ""            # the gluon.nn class name, e.g. "Dense"
@@ -390,7 +391,7 @@ def _pool_settings(average):
 
 
 CONV2D = _Conv2D(
-    "Conv2D", badge="C", color="#dc2626", channels_first=True,
+    "Conv2D", badge="C", color="#b91c1c", dark_color="#fb8a8a", channels_first=True,
     help="2-d convolution: each of the channels slides a kernel_size x kernel_size filter over the "
          "image (NCHW)",
     settings=(
@@ -413,25 +414,25 @@ CONV2D = _Conv2D(
     ))
 
 MAXPOOL2D = _Pool2D(
-    "MaxPool2D", badge="M", color="#ea580c", channels_first=True,
+    "MaxPool2D", badge="M", color="#c2410c", dark_color="#fdab6d", channels_first=True,
     help="Max pooling: the largest value of each pool_size x pool_size window, per channel",
     settings=_pool_settings(average=False))
 
 AVGPOOL2D = _Pool2D(
-    "AvgPool2D", badge="Av", color="#d97706", channels_first=True,
+    "AvgPool2D", badge="Av", color="#a16207", dark_color="#f3c64f", channels_first=True,
     help="Average pooling: the mean of each pool_size x pool_size window, per channel",
     settings=_pool_settings(average=True))
 
 GLOBALMAXPOOL2D = _GlobalPool2D(
-    "GlobalMaxPool2D", badge="GM", color="#c2410c", channels_first=True,
+    "GlobalMaxPool2D", badge="GM", color="#9a3412", dark_color="#fb9b66", channels_first=True,
     help="The largest value of each whole channel: (N, C, H, W) becomes (N, C, 1, 1)")
 
 GLOBALAVGPOOL2D = _GlobalPool2D(
-    "GlobalAvgPool2D", badge="GA", color="#b45309", channels_first=True,
+    "GlobalAvgPool2D", badge="GA", color="#854d0e", dark_color="#e6b96a", channels_first=True,
     help="The mean of each whole channel: (N, C, H, W) becomes (N, C, 1, 1)")
 
 BATCHNORM = _BatchNorm(
-    "BatchNorm", badge="BN", color="#db2777",
+    "BatchNorm", badge="BN", color="#be185d", dark_color="#f68ac0",
     help="Batch normalisation along the channels (axis 1): the batch's statistics while training, "
          "running ones when predicting",
     settings=(
@@ -447,7 +448,7 @@ BATCHNORM = _BatchNorm(
 
 
 DENSE = _Dense(
-    "Dense", badge="D", color="#2563eb",
+    "Dense", badge="D", color="#1d4ed8", dark_color="#7cb4fb",
     help="Fully connected layer: output = activation(dot(input, weight.T) + bias)",
     settings=(
         Setting("units", 128, "int", "Dimensionality of the output space: Dense(units).",
@@ -465,20 +466,20 @@ DENSE = _Dense(
     ))
 
 ACTIVATION = _Activation(
-    "Activation", badge="A", color="#16a34a",
+    "Activation", badge="A", color="#15803d", dark_color="#5fd38a",
     help="Applies an activation function (relu, sigmoid, tanh, ...) element-wise",
     settings=(Setting("activation", "relu", "choice", "The function applied to every value.",
                       activation("activation", optional=False), choices=tuple(activation_choices(False)),
                       code="always"),))
 
 DROPOUT = _Dropout(
-    "Dropout", badge="Dr", color="#9333ea",
+    "Dropout", badge="Dr", color="#7e22ce", dark_color="#c9a0fc",
     help="Randomly zeroes a fraction of its inputs while training (identity at test time)",
     settings=(Setting("rate", 0.5, "float", "Fraction of the inputs set to zero while training, in [0, 1).",
                       real("rate", 0.0, 1.0, "rate must be at least 0 and below 1"), code="always"),))
 
 FLATTEN = _Flatten(
-    "Flatten", badge="F", color="#0891b2",
+    "Flatten", badge="F", color="#0e7490", dark_color="#3fd0e6",
     help="Reshapes (batch, d1, d2, ...) into (batch, d1*d2*...)",
     note="(batch, d1, d2, …) becomes (batch, d1·d2·…); Dense already flattens its input "
          "unless flatten=False.")

@@ -92,8 +92,36 @@ def expected_shapes(net, doc, arrays):
     return {key: filled.get(id(param), tuple(param.shape)) for key, param in params.items()}
 
 
-def check_arrays(expected, arrays, where, allow_missing=False):
-    """Raise ParameterLoadError listing every missing, unexpected and mis-shaped parameter."""
+def card_labels(net, doc, arrays):
+    """``{key: "layer 2 Dense(64, relu)"}``: the card a user sees for each parameter key, under the
+    same naming as :func:`expected_shapes` (``1.weight`` alone meant nothing on the canvas)."""
+    from blockstudio.workspace.shapes import children
+    from blockstudio.workspace.spec import layer_title
+
+    owner = {}
+    for number, (layer, block) in enumerate(zip(doc.layers, children(net)), start=1):
+        for param in block.collect_params().values():
+            owner[id(param)] = f"layer {number} {layer_title(layer.kind, layer.settings)}"
+    params = net._collect_params_with_prefix()
+    if arrays and not any("." in key for key in arrays):
+        params = net.collect_params()
+    return {key: owner[id(param)] for key, param in params.items() if id(param) in owner}
+
+
+def _named(keys, labels):
+    """``layer 4 Dense(10) (3.weight, 3.bias)``: keys grouped under the card they belong to."""
+    groups = {}
+    for key in keys:
+        groups.setdefault(labels.get(key), []).append(key)
+    return ", ".join(f"{label} ({', '.join(group)})" if label else ", ".join(group)
+                     for label, group in groups.items())
+
+
+def check_arrays(expected, arrays, where, allow_missing=False, labels=None):
+    """Raise ParameterLoadError listing every missing, unexpected and mis-shaped parameter.
+
+    ``labels`` (from :func:`card_labels`) names each parameter's card beside its key."""
+    labels = labels or {}
     missing = [key for key in expected if key not in arrays and not allow_missing]
     unexpected = [key for key in arrays if key not in expected]
     mismatched, details = [], []
@@ -103,12 +131,12 @@ def check_arrays(expected, arrays, where, allow_missing=False):
             if len(got) != len(want) or any(w not in (0, g) for w, g in zip(want, got)):
                 mismatched.append(key)
                 shown = str(want).replace("(0,", "(?,").replace(" 0,", " ?,").replace(" 0)", " ?)")
-                details.append(f"{key}: the network expects {shown}, the file has {got}")
+                details.append(f"{_named([key], labels)}: the network expects {shown}, the file has {got}")
     if not (missing or unexpected or mismatched):
         return
     lines = [f"The parameters in {where} do not fit this network:"]
     if missing:
-        lines.append(f"  missing from the file: {', '.join(missing)}")
+        lines.append(f"  missing from the file: {_named(missing, labels)}")
     if unexpected:
         lines.append(f"  in the file but not in the network: {', '.join(unexpected)}")
     if mismatched:
@@ -144,7 +172,8 @@ def load_checked(doc, path, allow_missing=False, recorded=None):
     if allow_missing:
         check_complete(where, arrays, recorded)
     net = build_network(NetworkSpec(doc.input_shape, doc.layers))
-    check_arrays(expected_shapes(net, doc, arrays), arrays, where, allow_missing)
+    check_arrays(expected_shapes(net, doc, arrays), arrays, where, allow_missing,
+                 labels=card_labels(net, doc, arrays))
     # Parameters the file leaves out wait for the first batch, as in a network never trained.
     net.initialize(make_initializer(doc.training))
     # Values saved as float64 or float16 (numpy, another tool) are converted to the network's float32.

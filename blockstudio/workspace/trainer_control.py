@@ -64,6 +64,11 @@ class TrainingControl:
         settings = settings if settings is not None else self._doc.training
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
             raise TrainingError(f"limit must be a whole number of images, at least 1 (got {limit!r})")
+        from blockstudio.workspace.data import input_shape_problem
+
+        problem = input_shape_problem(self._doc.input_shape, settings.dataset)
+        if problem:
+            raise TrainingError(problem)
         self._check_trainable()
         folder = find_data_folder(settings.dataset, settings.data_dir)
         if folder is None:

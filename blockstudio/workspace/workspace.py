@@ -170,6 +170,8 @@ class Workspace(TrainingControl):
             if values_changed:
                 self.events.parameters.emit()
                 self.events.results.emit()
+        else:
+            self.events.settings.emit()
         self.events.history.emit()
         self.events.project.emit()
 

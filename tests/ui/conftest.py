@@ -20,6 +20,7 @@ class ScriptedDialogs:
         self.save_answer = "discard"
         self.stop_answer = True
         self.paths = []  # answers to open_file / save_file, consumed in order
+        self.starts = []  # the folder (or file) each file dialog started in
 
     def ask_save_changes(self, name):
         self.calls.append(("ask_save_changes", name))
@@ -31,10 +32,12 @@ class ScriptedDialogs:
 
     def open_file(self, title, start, file_filter):
         self.calls.append(("open_file", title))
+        self.starts.append(start)
         return self.paths.pop(0) if self.paths else None
 
     def save_file(self, title, start, file_filter, suffix):
         self.calls.append(("save_file", title))
+        self.starts.append(start)
         return self.paths.pop(0) if self.paths else None
 
     def error(self, title, message):
@@ -72,6 +75,9 @@ def window(app, qtbot, workspace):
     win = MainWindow(workspace)
     win.dialogs = ScriptedDialogs()
     qtbot.addWidget(win)
+    # The offscreen screen is 800x600, where a first start is maximized: test at 1280x800.
+    win.setWindowState(Qt.WindowState.WindowNoState)
+    win.resize(1280, 800)
     win.show()
     qtbot.waitExposed(win)
     yield win
@@ -122,3 +128,37 @@ def drag_and_drop(board, mime, pos, action=Qt.DropAction.CopyAction):
     drop = QDropEvent(QPointF(pos), action, mime, buttons, mods)
     QApplication.sendEvent(board, drop)
     return indicator, drop.isAccepted()
+
+
+def clipped_card_text(canvas):
+    """Every card label whose text does not fit where it is laid out, as readable strings.
+
+    A label is clipped when it is narrower than its text (one line) or shorter than its wrapped
+    text, when it sticks out of its card, or when the card sticks out of the visible canvas (the
+    values then hide behind a horizontal scroll bar).
+    """
+    for _ in range(3):  # let nested layouts settle (card, board, scroll area), as a painted window has
+        QApplication.processEvents()
+    problems = []
+    viewport = canvas.scroll.viewport()
+    for card in canvas.chain():
+        if not hasattr(card, "plain_text"):
+            continue
+        name = card.plain_text().splitlines()[0] if card.plain_text() else type(card).__name__
+        right = card.mapTo(canvas.board, card.rect().topRight()).x() - canvas.scroll.horizontalScrollBar().value()
+        if right > viewport.width():
+            problems.append(f"{name}: card ends at x={right}, the canvas shows {viewport.width()}")
+        for label in card.findChildren(type(card.title_label)):
+            if not label.isVisibleTo(card) or not label.text():
+                continue
+            geometry = label.geometry()
+            if not card.rect().contains(geometry):
+                problems.append(f"{name}: {label.text()[:40]!r} sticks out of its card")
+            if label.wordWrap():
+                need = label.heightForWidth(label.width())
+                if label.height() < need:
+                    problems.append(f"{name}: {label.text()[:40]!r} needs height {need}, has {label.height()}")
+            elif label.width() < label.sizeHint().width():
+                problems.append(f"{name}: {label.text()[:40]!r} needs width {label.sizeHint().width()}, "
+                                f"has {label.width()}")
+    return problems

@@ -1,10 +1,12 @@
 """The network canvas: drag from the palette, reorder by drag, delete and duplicate, and the
 shapes read off the cards before and after a batch."""
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt
+from PySide6.QtGui import QRegion
 from PySide6.QtWidgets import QApplication
 
 from blockstudio.ui import cards as cards_module
+from blockstudio.ui import style
 from blockstudio.ui.palette import MIME_KIND, MIME_UID, read_mime, uid_mime
 
 from .conftest import add_net1, drag_and_drop, gap_above
@@ -159,7 +161,7 @@ def test_pass_one_batch_resolves_the_shapes_on_the_cards(window):
     uids = add_net1(ws)
     first = canvas.card(uids[0])
     assert "weight (128, 0)" in first.plain_text()
-    assert "#b45309" in first.params_label.text()  # the unknown dimension is drawn in amber
+    assert style.UNKNOWN_FG in first.params_label.text()  # the unknown dimension is drawn in amber
     assert "(64, 0)" in canvas.card(uids[1]).plain_text()
     assert "unknown until a batch" in canvas.output_card.plain_text()
     assert "(shape=(128, 0)" in window.params_view.toPlainText()
@@ -202,3 +204,41 @@ def test_a_network_that_cannot_run_is_marked_on_the_offending_block(window):
     assert canvas.card(first).error is None
     assert ws.selected == bad  # the window takes the user to the problem
     assert "cannot run" in window.statusBar().currentMessage()
+
+
+class _PaintRecorder(QObject):
+    def __init__(self):
+        super().__init__()
+        self.region = QRegion()
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            self.region = self.region.united(event.region())
+        return False
+
+
+def _gaps(canvas):
+    chain = canvas.chain()
+    return [QRect(upper.geometry().left(), upper.geometry().bottom(), upper.width(),
+                  lower.geometry().top() - upper.geometry().bottom()) for upper, lower in zip(chain, chain[1:])]
+
+
+def test_every_arrow_is_repainted_after_an_insert_and_an_undone_delete(window):
+    """Old arrowheads stayed beside the new ones where Qt repainted only the moved cards."""
+    ws, board = window.workspace, window.canvas.board
+    # Few cards: the board is as tall as the view, so only the cards move (no full repaint).
+    uids = [ws.add_layer("Dense", units=10)]
+    QApplication.processEvents()
+    recorder = _PaintRecorder()
+    board.installEventFilter(recorder)
+    for edit in (lambda: ws.add_layer("Dropout", index=0), lambda: ws.remove_layer(uids[0]), ws.undo):
+        recorder.region = QRegion()
+        edit()
+        for _ in range(3):
+            QApplication.processEvents()
+        shown = board.visibleRegion().boundingRect()  # what is scrolled out of view is painted later
+        gaps = [gap.intersected(shown) for gap in _gaps(window.canvas)]
+        assert sum(not gap.isEmpty() for gap in gaps) >= 2
+        for gap in gaps:
+            assert gap.isEmpty() or recorder.region.contains(gap), f"the gap {gap} kept its old arrow"
+    board.removeEventFilter(recorder)

@@ -21,7 +21,7 @@ def test_lenet_built_by_drag_and_drop_resolves_its_shapes(window, qtbot, mnist_d
     window.actions["pass_batch"].trigger()
     QApplication.processEvents()
     assert ws.layer_info(conv.uid).params[0].shape == (20, 1, 5, 5)
-    assert "20, 24, 24" in conv.right_label.text()
+    assert "20, 24, 24" in conv.right_label.text().replace("&nbsp;", " ")
     assert "520" in conv.count_label.text()
     pool = canvas.cards()[1]
-    assert "20, 12, 12" in pool.right_label.text()
+    assert "20, 12, 12" in pool.right_label.text().replace("&nbsp;", " ")

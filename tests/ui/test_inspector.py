@@ -110,3 +110,22 @@ def test_input_node_edits_the_input_shape(window, qtbot):
     type_into(qtbot, field, "a, b")
     assert "whole numbers separated by commas" in field.error_text()
 
+
+
+def test_an_error_under_a_field_keeps_its_label_level_with_the_editor(window):
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    ws, inspector = window.workspace, window.inspector
+    ws.select(ws.add_layer("Dense", units=8))
+    field = inspector.field("units")
+    label = next(w for w in inspector.page().findChildren(QLabel) if w.text() == "units")
+
+    def offset():
+        QApplication.processEvents()
+        return field.editor.mapTo(inspector, field.editor.rect().topLeft()).y() - label.mapTo(inspector, label.rect().topLeft()).y()
+
+    level = offset()
+    field.editor.setText("many")
+    field.editor.editingFinished.emit()
+    assert field.error_text()
+    assert offset() == level

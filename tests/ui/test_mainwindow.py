@@ -5,6 +5,8 @@ import json
 import sys
 
 import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from .conftest import add_net1
 
@@ -135,7 +137,7 @@ def test_save_and_load_parameters_and_export(window, tmp_path):
     dialogs.paths = [str(params)]
     window.actions["load_params"].trigger()
     title, message = dialogs.calls[-1][1:]
-    assert title == "Cannot load parameters" and "missing from the file: 3.weight, 3.bias" in message
+    assert title == "Cannot load parameters" and "missing from the file: layer 4 Dense(5, relu) (3.weight, 3.bias)" in message
 
     script = tmp_path / "train.py"
     dialogs.paths = [str(script)]
@@ -152,8 +154,83 @@ def test_toolbar_undo_keeps_a_short_label_while_the_menu_names_the_step(window):
     assert actions["undo"].text() == "Undo Add Dense"
     # The toolbar shows iconText: fixed, so Pass one batch / Start do not move after each edit.
     assert actions["undo"].iconText() == "Undo" and actions["redo"].iconText() == "Redo"
-    assert actions["undo"].toolTip() == "Undo Add Dense"
+    assert actions["undo"].toolTip() == "Undo Add Dense (Ctrl+Z)"
 
+
+def test_a_long_status_message_is_elided_with_the_whole_text_in_the_tooltip(window):
+    window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMaximized)
+    window.resize(1024, 700)
+    QApplication.processEvents()
+    bar = window.statusBar()
+    long = "Exported " + "/very/deep/folder" * 12 + "/mlp.py: run it with /usr/bin/python3 mlp.py"
+    window._show_message(long, 0)
+    shown = bar.elided_message()
+    assert bar.currentMessage() == long and bar.toolTip() == long
+    assert shown != long and "…" in shown and shown.endswith("mlp.py")
+    assert bar.fontMetrics().horizontalAdvance(shown) <= bar.message_rect().width()
+    window._show_message("Saved.", 0)
+    assert bar.elided_message() == "Saved." and bar.toolTip() == ""
+
+
+def test_help_guide_shortcuts_and_tooltips_that_name_their_keys(window):
+    actions = window.actions
+    titles = [a.text().replace("&", "") for a in window.menus["Help"].actions() if a.text()]
+    assert titles[:2] == ["Getting Started", "Keyboard Shortcuts"]
+    actions["guide"].trigger()
+    guide = window.help_dialog.browser.toPlainText()
+    assert guide.count("\n") > 5 and all(step in guide for step in ("Build the network", "Pass one batch",
+                                                                     "Train", "Keep and share"))
+    window.help_dialog.close()
+    actions["shortcuts"].trigger()
+    table = window.help_dialog.browser.toPlainText()
+    for name in ("pass_batch", "start", "undo", "save", "export"):
+        key = actions[name].shortcut().toString()
+        assert key and key in table, name
+    window.help_dialog.close()
+    for action in window.toolbar.actions():
+        if action.shortcut().toString():
+            assert f"({action.shortcut().toString()}" in action.toolTip(), action.toolTip()
+    assert actions["pass_batch"].toolTip().endswith("(Ctrl+B)")
+    window.workspace.add_layer("Dense")
+    assert "(Ctrl+Z)" in actions["undo"].toolTip()
+
+
+def test_file_dialogs_start_in_the_last_folder_used_even_after_a_restart(app, qtbot, workspace, tmp_path):
+    import os
+
+    from PySide6.QtCore import QSettings
+
+    from blockstudio.ui.mainwindow import MainWindow
+
+    from .conftest import ScriptedDialogs
+
+    settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    first = MainWindow(workspace, settings=settings)
+    qtbot.addWidget(first)
+    first.dialogs = ScriptedDialogs()
+    assert first._start_dir() != os.getcwd() or os.getcwd() == os.path.expanduser("~")
+    folder = tmp_path / "projects"
+    folder.mkdir()
+    add_net1(workspace)
+    first.dialogs.paths = [str(folder / "mine.bsproj")]
+    first.actions["save_as"].trigger()
+    first.dialogs.paths = [None]
+    first.actions["load_params"].trigger()
+    assert first.dialogs.starts[-1] == str(folder)
+    first.close()
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    from blockstudio.workspace import Workspace
+
+    second = MainWindow(Workspace(), settings=settings)
+    qtbot.addWidget(second)
+    second.dialogs = ScriptedDialogs()
+    second.actions["open"].trigger()
+    assert second.dialogs.starts == [str(folder)]  # kept in the settings across a restart
+    second.close()
+
+
+    
 
 def test_any_error_from_a_file_command_is_a_dialog(window, tmp_path, monkeypatch):
     # Only ValueError and OSError used to reach a dialog; anything else vanished into a traceback.

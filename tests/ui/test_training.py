@@ -4,6 +4,7 @@ see the plot curves receive data, Pause / Resume / Stop, and the architecture lo
 import threading
 
 from PySide6.QtCore import QObject, QThread
+from PySide6.QtWidgets import QApplication
 
 from .conftest import add_net1
 
@@ -186,8 +187,11 @@ def test_start_continues_a_trained_network_and_train_from_scratch_starts_over(wi
 
     notes = []
     panel.message.connect(notes.append)
+    assert not panel.notice_label.isVisibleTo(panel)
     first = train(actions["start"])
     assert actions["start_fresh"].isEnabled() and not any("continues" in n for n in notes)
+    # Lasting state in the panel, not only a status-bar note that the next message replaces.
+    assert panel.notice_label.isVisibleTo(panel) and "Start continues" in panel.notice_label.text()
     continued = train(actions["start"])
     assert continued[0] < first[0]  # went on from the trained values
     assert any("continues from the current parameters" in n for n in notes)  # said in the status bar
@@ -212,3 +216,40 @@ def test_an_exploding_loss_reads_in_scientific_notation():
 
     assert loss_text(0.37211) == "0.3721"
     assert loss_text(48235829036720545792.0) == "4.824e+19"
+
+
+def test_start_waits_while_a_setting_shows_an_error_and_the_grid_stays_level(window):
+    """Start used to run with the previous value while a field showed its refusal, and the error
+    text slid the neighbouring editor away from its label."""
+    panel, actions = window.training_panel, window.actions
+    add_net1(window.workspace)
+    QApplication.processEvents()
+    neighbour, neighbour_label = panel.fields["batch_size"], panel._labels["batch_size"]
+
+    def offset():
+        QApplication.processEvents()
+        return neighbour.editor.mapTo(panel, neighbour.editor.rect().topLeft()).y() - neighbour_label.y()
+
+    level = offset()
+    assert panel.start_button.isEnabled() and actions["start"].isEnabled()
+    field = panel.fields["epochs"]
+    field.editor.setText("ten")
+    field.editor.editingFinished.emit()
+    assert "whole number" in field.error_text()
+    assert not panel.start_button.isEnabled() and not actions["start"].isEnabled()
+    assert "Epochs" in panel.start_button.toolTip()
+    assert offset() == level
+    panel.start()  # F5 or a script calling it: refused with the reason, nothing runs
+    assert window.workspace.training_state == "idle" and "Fix Epochs first" in panel.status_label.text()
+    field.editor.setText("2")
+    field.editor.editingFinished.emit()
+    assert window.workspace.training_settings.epochs == 2
+    assert panel.start_button.isEnabled() and actions["start"].isEnabled()
+
+
+def test_the_input_card_names_the_dataset(window):
+    ws = window.workspace
+    assert "for MNIST images" in window.canvas.input_card.plain_text()
+    ws.set_training_settings(dataset="fashion-mnist")
+    assert "for Fashion-MNIST images" in window.canvas.input_card.plain_text()
+    assert "Fashion-MNIST" in window.inspector.subtitle.text()

@@ -35,7 +35,7 @@ def test_a_failing_callback_does_not_starve_the_others_but_is_reported():
 def test_events_has_one_emitter_per_contract_name():
     events = Events()
     assert [e.type for e in events] == ["layers", "shapes", "selection", "project", "history", "parameters",
-                                        "results", "training"]
+                                        "results", "settings", "training"]
     assert "state='running'" in repr(Event("training", kind="state", state="running"))
 
 

@@ -76,8 +76,10 @@ def test_a_file_for_another_network_lists_every_problem_and_changes_nothing(ws, 
     assert error.unexpected == ["9.weight"]
     assert error.mismatched == ["2.weight", "2.bias"]
     message = str(error)
-    assert "2.weight: the network expects (10, 64), the file has (7, 64)" in message
-    assert "missing from the file: 3.weight, 3.bias" in message and "Nothing was changed" in message
+    # Each parameter is named by the card the user sees and by its key in the file.
+    assert "layer 3 Dense(10) (2.weight): the network expects (10, 64), the file has (7, 64)" in message
+    assert "missing from the file: layer 4 Dense(5) (3.weight, 3.bias)" in message
+    assert "Nothing was changed" in message
     assert all(np.array_equal(before[k], v) for k, v in all_values(ws).items())
 
 
@@ -87,7 +89,7 @@ def test_shapes_that_do_not_chain_are_refused(ws, tmp_path):
               "1.weight": np.zeros((64, 99), np.float32), "1.bias": np.zeros(64, np.float32),
               "2.weight": np.zeros((10, 64), np.float32), "2.bias": np.zeros(10, np.float32)}
     save_arrays(tmp_path / "p.npz", arrays)
-    with pytest.raises(ParameterLoadError, match=r"1.weight: the network expects \(64, 128\), the file has \(64, 99\)"):
+    with pytest.raises(ParameterLoadError, match=r"layer 2 Dense\(64, relu\) \(1.weight\): the network expects \(64, 128\), the file has \(64, 99\)"):
         ws.load_parameters(tmp_path / "p.npz")
     assert ws.layer_info(ws.layers[0].uid).params[0].shape == (128, 0)
 

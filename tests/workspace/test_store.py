@@ -197,7 +197,7 @@ def test_one_action_is_one_notification_per_kind_and_one_changed(ws):
                     ("changed", ("history", "layers", "project", "selection", "shapes"))]
     seen.clear()
     ws.set_training_settings(learning_rate=0.2)
-    assert seen == ["project", "history", ("changed", ("history", "project"))]
+    assert seen == ["project", "history", "settings", ("changed", ("history", "project", "settings"))]
 
 
 def test_the_layers_are_copied_once_per_change(ws):

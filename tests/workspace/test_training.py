@@ -283,3 +283,21 @@ def test_a_stop_in_the_test_pass_says_the_epoch_has_no_accuracy():
     message = TrainingRun._stopped_message(SimpleNamespace(completed_steps=4690), 5, None)
     assert message.startswith("Training stopped at the end of epoch 5, before its test accuracy was measured")
     assert "4690 steps in all" in message
+
+
+def test_an_input_shape_that_does_not_match_the_images_is_refused_before_the_run(tmp_path):
+    """64, 28, 28, 3 used to fail in the first layer with in_units advice that did not apply."""
+    from blockstudio.workspace import TrainingError, Workspace
+    from blockstudio.workspace.data import input_shape_problem
+
+    ws = Workspace()
+    ws.add_layer("Dense", units=10)
+    ws.set_input_shape((64, 28, 28, 3))
+    ws.set_training_settings(dataset="fashion-mnist")
+    with pytest.raises(TrainingError) as info:
+        ws.start_training()
+    message = str(info.value)
+    assert "does not match the Fashion-MNIST images" in message and "in_units" not in message
+    assert "2352 values" in message and "Set the Input shape to 64, 28, 28, 1" in message
+    assert ws.training_state == "idle"
+    assert input_shape_problem((32, 784)) is None and input_shape_problem((8, 28, 28, 1)) is None

@@ -38,6 +38,8 @@ ACTIONS = {
     "pause": ("Pa&use Training", "F6", SP.SP_MediaPause, "Pause after the current step"),
     "resume": ("&Resume Training", "F7", SP.SP_MediaPlay, "Continue a paused run"),
     "stop": ("S&top Training", "Shift+F5", SP.SP_MediaStop, "Stop, keeping the last completed step"),
+    "restore_best": ("Restore &Best Epoch", None, None,
+                     "Put back the parameters of the last run's best epoch (highest validation accuracy)"),
     "about": ("&About blockstudio", None, None, ""),
 }
 
@@ -45,7 +47,7 @@ MENUS = {
     "&File": ["new", "open", "open_example", "@recent", None, "save", "save_as", None,
               "save_params", "load_params", "export", None, "quit"],
     "&Edit": ["undo", "redo", None, "delete", "duplicate"],
-    "&Run": ["pass_batch", None, "start", "start_fresh", "pause", "resume", "stop"],
+    "&Run": ["pass_batch", None, "start", "start_fresh", "pause", "resume", "stop", None, "restore_best"],
     "&View": ["@docks"],
     "&Help": ["about"],
 }

@@ -162,6 +162,7 @@ class MainWindow(FileCommands, QMainWindow):
         a["pause"].setEnabled(state == "running")
         a["resume"].setEnabled(state == "paused")
         a["stop"].setEnabled(state in ("running", "paused"))
+        a["restore_best"].setEnabled(getattr(ws, "best_epoch", None) is not None and ws.best_epoch_problem is None)
         a["resume"].setVisible(state == "paused")
         a["start"].setVisible(state != "paused")
 
@@ -297,6 +298,9 @@ class MainWindow(FileCommands, QMainWindow):
 
     def stop_command(self) -> None:
         self.training_panel.stop()
+
+    def restore_best_command(self) -> None:
+        self.training_panel.restore_best_epoch()
 
     # -- window lifetime ------------------------------------------------------------------
     def _restore_geometry(self) -> bool:

@@ -1,5 +1,9 @@
 """Live training plots: loss per step (raw and smoothed) and accuracy per epoch.
 
+With a validation split, each epoch also adds the validation loss (on the step axis, at the
+epoch's last step, beside the smoothed training loss) and the validation accuracy (beside
+train and test): a validation curve that turns up while training's keeps falling is over-fitting.
+
 Following pyqtgraph's scrolling-plot recipe: every curve is created once; new values are
 appended into preallocated arrays (doubled when full) and pushed with ``setData`` when the
 bridge's 10 Hz timer delivers a batch of steps. Nothing is ever re-plotted from scratch.
@@ -74,6 +78,9 @@ class TrainingPlots(QWidget):
         self.epochs = _Series(64)
         self.train_acc = _Series(64)
         self.test_acc = _Series(64)
+        self.val_acc = _Series(64)
+        self.val_steps = _Series(64)   # the step each validation loss was measured after
+        self.val_loss = _Series(64)
         self._ema = 0.0
         self._ema_count = 0
 
@@ -92,6 +99,9 @@ class TrainingPlots(QWidget):
         loss_plot.setYRange(0, 1, padding=0)
         self.loss_curve = loss_plot.plot(pen=pg.mkPen("#bfd6fb", width=1), name="per step", antialias=False)
         self.smooth_curve = loss_plot.plot(pen=pg.mkPen("#1d4ed8", width=2), name="smoothed", antialias=False)
+        self.val_loss_curve = loss_plot.plot(pen=pg.mkPen("#9333ea", width=2), symbol="t", symbolSize=8,
+                                             symbolBrush="#9333ea", symbolPen="w", name="validation",
+                                             antialias=True)
 
         self.acc_widget = pg.PlotWidget(background="w")
         acc_plot = self.acc_widget.getPlotItem()
@@ -105,6 +115,9 @@ class TrainingPlots(QWidget):
                                          symbolBrush="#ea580c", symbolPen="w", name="train", antialias=True)
         self.test_curve = acc_plot.plot(pen=pg.mkPen("#16a34a", width=2), symbol="s", symbolSize=7,
                                         symbolBrush="#16a34a", symbolPen="w", name="test", antialias=True)
+        self.val_acc_curve = acc_plot.plot(pen=pg.mkPen("#9333ea", width=2), symbol="t", symbolSize=8,
+                                           symbolBrush="#9333ea", symbolPen="w", name="validation",
+                                           antialias=True)
         acc_plot.getAxis("bottom").setTickSpacing(1, 1)
 
         for widget in (self.loss_widget, self.acc_widget):
@@ -119,17 +132,20 @@ class TrainingPlots(QWidget):
             bridge.runReset.connect(self.clear)
             bridge.stepsArrived.connect(lambda _step, losses: self.append_losses(losses))
             bridge.epochFinished.connect(
-                lambda e: self.append_epoch(e.epoch, e.train_acc, e.test_acc))
+                lambda e: self.append_epoch(e.epoch, e.train_acc, e.test_acc, getattr(e, "val_acc", None),
+                                            getattr(e, "val_loss", None)))
 
     def clear(self) -> None:
-        for series in (self.steps, self.losses, self.smoothed, self.epochs, self.train_acc, self.test_acc):
+        for series in (self.steps, self.losses, self.smoothed, self.epochs, self.train_acc, self.test_acc,
+                       self.val_acc, self.val_steps, self.val_loss):
             series.clear()
         self._ema, self._ema_count = 0.0, 0
         self._x_end = self._y_top = 0.0
         self.loss_widget.getPlotItem().setRange(xRange=(0, 100), yRange=(0, 1), padding=0)
         self.acc_widget.getPlotItem().setRange(xRange=(0.5, 1.5), yRange=(0, 100), padding=0)
         self.acc_widget.getPlotItem().getAxis("bottom").setTickSpacing(1, 1)
-        for curve in (self.loss_curve, self.smooth_curve, self.train_curve, self.test_curve):
+        for curve in (self.loss_curve, self.smooth_curve, self.train_curve, self.test_curve, self.val_acc_curve,
+                      self.val_loss_curve):
             curve.setData([], [])
 
     def append_losses(self, losses) -> None:
@@ -170,14 +186,26 @@ class TrainingPlots(QWidget):
             self._y_top = float(finite.max()) * 1.08
             plot.setYRange(0, self._y_top, padding=0)
 
-    def append_epoch(self, epoch, train_acc, test_acc) -> None:
-        """Append one epoch's accuracies (fractions in [0, 1], shown in percent)."""
+    def append_epoch(self, epoch, train_acc, test_acc, val_acc=None, val_loss=None) -> None:
+        """Append one epoch's accuracies (fractions in [0, 1], shown in percent) and validation loss."""
         self.epochs.extend([epoch])
         self.train_acc.extend([np.nan if train_acc is None else 100.0 * train_acc])
         self.test_acc.extend([np.nan if test_acc is None else 100.0 * test_acc])
+        self.val_acc.extend([np.nan if val_acc is None else 100.0 * val_acc])
         x = self.epochs.view()
         self.train_curve.setData(x, self.train_acc.view(), connect="finite")
         self.test_curve.setData(x, self.test_acc.view(), connect="finite")
+        if val_acc is not None:
+            self.val_acc_curve.setData(x, self.val_acc.view(), connect="finite")
+        if val_loss is not None:
+            # At the epoch's last step (the worker may be steps into the next epoch by now).
+            history = getattr(getattr(self.bridge, "workspace", None), "run_history", None)
+            per_epoch = int(getattr(history, "steps_per_epoch", 0) or 0)
+            at = float(epoch * per_epoch) if per_epoch else float(self.steps.size)
+            self.val_steps.extend([at])
+            self.val_loss.extend([val_loss])
+            self._fit_axes(int(at), np.asarray([val_loss], dtype=np.float64))
+            self.val_loss_curve.setData(self.val_steps.view(), self.val_loss.view(), connect="finite")
         # Keep the first and last epochs off the plot's edges (one epoch is one point).
         plot = self.acc_widget.getPlotItem()
         plot.setXRange(0.5, x[-1] + 0.5, padding=0)
@@ -186,7 +214,7 @@ class TrainingPlots(QWidget):
         plot.getAxis("bottom").setTickSpacing(spacing, spacing)
         # 0-100 % squeezed 97 % against 98 % into one line at the top: zoom in to the data, in
         # steps of 5 % (so the axis moves seldom), always up to 100 %.
-        values = np.concatenate([self.train_acc.view(), self.test_acc.view()])
+        values = np.concatenate([self.train_acc.view(), self.test_acc.view(), self.val_acc.view()])
         values = values[np.isfinite(values)]
         if values.size:
             bottom = max(0.0, 5.0 * math.floor((values.min() - 2.0) / 5.0))

@@ -86,7 +86,7 @@ class TrainingPlots(QWidget):
 
         self.loss_widget = pg.PlotWidget(background="w")
         loss_plot = self.loss_widget.getPlotItem()
-        _style_plot(loss_plot, "Training loss", "step", "loss")
+        _style_plot(loss_plot, "Loss", "step", "loss")
         # Once the loss falls below 1 pyqtgraph would relabel the axis "loss (x0.001)" with ticks
         # of 100..500: a newcomer reads the loss as hundreds. Plain decimals instead.
         loss_plot.getAxis("left").enableAutoSIPrefix(False)

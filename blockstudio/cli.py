@@ -174,7 +174,7 @@ def train_command(argv):
                              "accuracy (0: never)")
     parser.add_argument("--data", metavar="DIR", help="folder holding the MNIST .gz files")
     parser.add_argument("--limit", type=_positive, metavar="N",
-                        help="use only the first N training and test images (a quick check)")
+                        help="use only the first N training, validation and test images (a quick check)")
     parser.add_argument("--resume", action="store_true",
                         help="continue from the project's saved parameters instead of fresh ones from the seed")
     parser.add_argument("-o", "--output", help="save the parameters here instead, leaving the project unchanged")

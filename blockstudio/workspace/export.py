@@ -94,7 +94,7 @@ def parse_args():
                         help="stop after this many epochs without a better validation accuracy (0: never)")
     parser.add_argument("--data", default=DATA_DIR, help="folder holding the {dataset_title} .gz files")
     parser.add_argument("--limit", type=whole_number, default=None,
-                        help="use only the first N training and test images (a quick check)")
+                        help="use only the first N training, validation and test images (a quick check)")
     parser.add_argument("--output", default=None,
                         help="where to save the trained parameters (default %s; an existing file is replaced "
                              "only when named here)" % OUTPUT.replace("%", "%%"))

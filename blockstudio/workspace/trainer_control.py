@@ -12,6 +12,7 @@ parameters, it is not undone by Undo) and is refused once the network has change
 import threading
 
 from blockstudio.workspace.errors import LockedError, TrainingError
+from blockstudio.workspace.validation import architecture_of
 
 
 class TrainingControl:
@@ -49,7 +50,7 @@ class TrainingControl:
         ``restart``: True trains fresh parameters from the seed (what the exported script
         does); False continues from the current values; None (default) continues only when
         the network holds trained or loaded parameters. ``limit`` uses only the first
-        ``limit`` training and test images. ``settings`` overrides the project's training
+        ``limit`` training, validation and test images. ``settings`` overrides the project's training
         settings for this run only (``blockstudio train --epochs``).
         Raises TrainingError when the network cannot be trained or the data is missing, and
         LockedError when a run is active (also to the second of two calls at once).
@@ -179,10 +180,15 @@ class TrainingControl:
                     "in the training settings).")
         if self.training_state != "idle":
             return f"Training is {self.training_state}: stop it before restoring the best epoch."
-        if getattr(best, "architecture", None) != architecture_of(self._doc):
+        if not self._best_epoch_fits():
             return (f"The network has changed since epoch {best.epoch} was measured: undo the change to "
                     f"restore the best epoch.")
         return None
+
+    def _best_epoch_fits(self):
+        """True when there is a best epoch and it belongs to the network as it is now."""
+        best = self._best_epoch
+        return best is not None and best.architecture == architecture_of(self._doc)
 
     def restore_best_epoch(self):
         """Put back the parameters of the best epoch, bitwise, with the Results measured on them.
@@ -211,9 +217,3 @@ class TrainingControl:
             self.events.parameters.emit()
             self.events.results.emit()
             self.events.project.emit()
-
-
-def architecture_of(doc):
-    """What a best epoch's values belong to: the input shape and every layer's kind and settings."""
-    return (tuple(doc.input_shape),
-            tuple((layer.kind, tuple(sorted(layer.settings.items()))) for layer in doc.layers))

@@ -16,6 +16,8 @@ values those results describe.
 (55000, 5000)
 """
 
+import contextlib
+
 import numpy as np
 
 # Arrays of the best epoch inside a project's parameters file: "best_epoch.0.weight", ...
@@ -43,8 +45,6 @@ def measure(net, loader, loss_fn, should_stop=None, lock=None):
 
     The loss is summed batch by batch in float64, as the exported script sums it.
     """
-    import contextlib
-
     from blockstudio.core import nd
 
     total_loss, correct, total = 0.0, 0, 0
@@ -128,6 +128,12 @@ class BestEpoch:
         return cls(info["epoch"], own, info.get("results"))
 
 
+def architecture_of(doc):
+    """What a best epoch's values belong to: the input shape and every layer's kind and settings."""
+    return (tuple(doc.input_shape),
+            tuple((layer.kind, tuple(sorted(layer.settings.items()))) for layer in doc.layers))
+
+
 def split_file_arrays(arrays):
     """``(current, best)``: a parameters file's arrays without and with ``BEST_PREFIX``."""
     current = {k: v for k, v in arrays.items() if not k.startswith(BEST_PREFIX)}
@@ -139,7 +145,6 @@ def read_best_epoch(path, data, net, warnings):
     checked against the loaded ``net``; None (with a line in ``warnings``) when it is absent or does
     not fit. Its architecture is the project's, as saved."""
     from blockstudio.core.serialization import load_arrays
-    from blockstudio.workspace.trainer_control import architecture_of
 
     if data.best_epoch is None:
         return None

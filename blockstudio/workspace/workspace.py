@@ -319,7 +319,7 @@ class Workspace(TrainingControl):
         if not os.path.splitext(path)[1]:
             path += SUFFIX
         write = None
-        best = self._best_epoch if self.best_epoch_problem is None else None  # kept only while it fits
+        best = self._best_epoch if self._best_epoch_fits() else None  # kept only while it fits the network
         if self._params_origin is not None:
             def write(target):
                 with self._step_lock:

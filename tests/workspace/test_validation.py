@@ -187,3 +187,19 @@ def test_a_damaged_best_epoch_entry_is_refused_by_name(ws, datasets_dir, tmp_pat
     (tmp_path / "bad.bsproj").write_text(json.dumps(data))
     with pytest.raises(ProjectFileError, match="best_epoch.epoch"):
         ws.open(tmp_path / "bad.bsproj")
+
+
+def test_the_split_leaves_the_engines_generator_alone():
+    # The initial values and every shuffle draw from the engine's generator: holding images out must
+    # not move it, or a split would change what a run without one computes (and continuing runs
+    # would hold out other images than the first run did).
+    import blockstudio.core as mx
+    from blockstudio.core.gluon.data import SimpleDataset
+    from blockstudio.workspace.validation import split_validation
+
+    mx.random.seed(5)
+    expected = mx.random.get_generator().random(4)
+    mx.random.seed(5)
+    rest, held = split_validation(SimpleDataset(list(range(100))), 10, seed=5)
+    assert np.array_equal(mx.random.get_generator().random(4), expected)
+    assert sorted(list(rest) + list(held)) == list(range(100)) and len(held) == 10

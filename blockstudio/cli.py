@@ -2,7 +2,8 @@
 
     blockstudio                          open the window
     blockstudio PROJECT.bsproj           open the window on a project
-    blockstudio train PROJECT.bsproj [--epochs N] [--batch-size N] [--data DIR] [--limit N]
+    blockstudio train PROJECT.bsproj [--epochs N] [--batch-size N] [--validation N] [--patience N]
+                                     [--data DIR] [--limit N]
                                          train on MNIST, save the parameters beside the project
     blockstudio export PROJECT.bsproj -o script.py
                                          write a self-contained training script
@@ -22,7 +23,8 @@ from blockstudio import __version__
 USAGE_ERROR, FAILURE, INTERRUPTED = 2, 1, 130
 
 HELP = """usage: blockstudio [PROJECT.bsproj]
-       blockstudio train PROJECT.bsproj [--epochs N] [--batch-size N] [--data DIR] [--limit N] [--resume] [-o FILE]
+       blockstudio train PROJECT.bsproj [--epochs N] [--batch-size N] [--validation N] [--patience N]
+                         [--data DIR] [--limit N] [--resume] [-o FILE]
        blockstudio export PROJECT.bsproj -o SCRIPT.py
 
 Compose, train and understand neural networks. Without a command, opens the window
@@ -43,6 +45,16 @@ def _positive(text):
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value}")
+    return value
+
+
+def _count(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {value}")
     return value
 
 
@@ -155,9 +167,14 @@ def train_command(argv):
     parser.add_argument("project", help="the .bsproj project")
     parser.add_argument("--epochs", type=_positive, help="override the project's number of epochs")
     parser.add_argument("--batch-size", type=_positive, help="override the project's batch size")
+    parser.add_argument("--validation", type=_count, metavar="N",
+                        help="override the training images held out to measure each epoch on (0: none)")
+    parser.add_argument("--patience", type=_count, metavar="N",
+                        help="override early stopping: stop after N epochs without a better validation "
+                             "accuracy (0: never)")
     parser.add_argument("--data", metavar="DIR", help="folder holding the MNIST .gz files")
     parser.add_argument("--limit", type=_positive, metavar="N",
-                        help="use only the first N training and test images (a quick check)")
+                        help="use only the first N training, validation and test images (a quick check)")
     parser.add_argument("--resume", action="store_true",
                         help="continue from the project's saved parameters instead of fresh ones from the seed")
     parser.add_argument("-o", "--output", help="save the parameters here instead, leaving the project unchanged")
@@ -172,7 +189,8 @@ def train_command(argv):
         for warning in warnings:
             print(f"blockstudio: warning: {' '.join(warning.split())}", file=sys.stderr)
         overrides = {name: value for name, value in (("epochs", args.epochs), ("batch_size", args.batch_size),
-                                                     ("data_dir", args.data)) if value is not None}
+                                                     ("data_dir", args.data), ("validation", args.validation),
+                                                     ("patience", args.patience)) if value is not None}
         settings = ws.training_settings.replace(**overrides)
         if args.resume and not ws.has_trained_parameters:
             print("The project has no saved parameters: training fresh ones from the seed.", file=sys.stderr)
@@ -251,8 +269,10 @@ def _follow(events, settings, progress):
             progress.show(event, settings.epochs)
         elif event.kind == "epoch":
             progress.clear()
+            validation = ("" if getattr(event, "val_acc", None) is None else
+                          f", validation loss {event.val_loss:.6g}, validation accuracy {event.val_acc:.4f}")
             print(f"Epoch {event.epoch}/{event.epochs}: loss {event.train_loss:.6g}, train accuracy "
-                  f"{event.train_acc:.4f}, test accuracy {event.test_acc:.4f} "
+                  f"{event.train_acc:.4f}, test accuracy {event.test_acc:.4f}{validation} "
                   f"({time.perf_counter() - epoch_started:.1f} s)", flush=True)
             epoch_started = time.perf_counter()
         elif event.kind == "finished":

@@ -45,6 +45,8 @@ ACTIONS = {
     "theme_dark": ("&Dark", None, None, "Light text on dark panels"),
     "guide": ("&Getting Started", KS.HelpContents, None, "What the app teaches, in five steps"),
     "shortcuts": ("&Keyboard Shortcuts", None, None, "Every key the window answers to"),
+    "restore_best": ("Restore &Best Epoch", None, None,
+                     "Put back the parameters of the last run's best epoch (highest validation accuracy)"),
     "about": ("&About blockstudio", None, None, ""),
 }
 THEME_ACTIONS = {"theme_system": "system", "theme_light": "light", "theme_dark": "dark"}
@@ -53,7 +55,7 @@ MENUS = {
     "&File": ["new", "open", "open_example", "@recent", None, "save", "save_as", None,
               "save_params", "load_params", "export", None, "download_data", None, "quit"],
     "&Edit": ["undo", "redo", None, "delete", "duplicate"],
-    "&Run": ["pass_batch", None, "start", "start_fresh", "pause", "resume", "stop"],
+    "&Run": ["pass_batch", None, "start", "start_fresh", "pause", "resume", "stop", None, "restore_best"],
     "&View": ["@docks", None, "@theme"],
     "&Help": ["guide", "shortcuts", None, "about"],
 }

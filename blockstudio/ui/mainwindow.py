@@ -179,6 +179,7 @@ class MainWindow(FileCommands, ViewCommands, WindowLayout, QMainWindow):
         a["pause"].setEnabled(state == "running")
         a["resume"].setEnabled(state == "paused")
         a["stop"].setEnabled(state in ("running", "paused"))
+        a["restore_best"].setEnabled(getattr(ws, "best_epoch", None) is not None and ws.best_epoch_problem is None)
         a["resume"].setVisible(state == "paused")
         a["start"].setVisible(state != "paused")
 
@@ -324,6 +325,9 @@ class MainWindow(FileCommands, ViewCommands, WindowLayout, QMainWindow):
 
     def stop_command(self) -> None:
         self.training_panel.stop()
+
+    def restore_best_command(self) -> None:
+        self.training_panel.restore_best_epoch()
 
     # -- window lifetime ------------------------------------------------------------------
     def _restore_geometry(self) -> bool:

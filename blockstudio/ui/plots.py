@@ -1,5 +1,9 @@
 """Live training plots: loss per step (raw and smoothed) and accuracy per epoch.
 
+With a validation split, each epoch also adds the validation loss (on the step axis, at the
+epoch's last step, beside the smoothed training loss) and the validation accuracy (beside
+train and test): a validation curve that turns up while training's keeps falling is over-fitting.
+
 Following pyqtgraph's scrolling-plot recipe: every curve is created once; new values are
 appended into preallocated arrays (doubled when full) and pushed with ``setData`` when the
 bridge's 10 Hz timer delivers a batch of steps. Nothing is ever re-plotted from scratch.
@@ -80,12 +84,15 @@ class TrainingPlots(QWidget):
         self.epochs = _Series(64)
         self.train_acc = _Series(64)
         self.test_acc = _Series(64)
+        self.val_acc = _Series(64)
+        self.val_steps = _Series(64)   # the step each validation loss was measured after
+        self.val_loss = _Series(64)
         self._ema = 0.0
         self._ema_count = 0
 
         self.loss_widget = pg.PlotWidget()
         loss_plot = self.loss_widget.getPlotItem()
-        _style_plot(loss_plot, "Training loss", "step", "loss")
+        _style_plot(loss_plot, "Loss", "step", "loss")
         # Once the loss falls below 1 pyqtgraph would relabel the axis "loss (x0.001)" with ticks
         # of 100..500: a newcomer reads the loss as hundreds. Plain decimals instead.
         loss_plot.getAxis("left").enableAutoSIPrefix(False)
@@ -98,6 +105,8 @@ class TrainingPlots(QWidget):
         loss_plot.setYRange(0, 1, padding=0)
         self.loss_curve = loss_plot.plot(name="per step", antialias=False)
         self.smooth_curve = loss_plot.plot(name="smoothed", antialias=False)
+        # Not in the loss legend (narrow plots): its colour and marker are validation's in the accuracy legend.
+        self.val_loss_curve = loss_plot.plot(symbol="t", symbolSize=8, antialias=True)
 
         self.acc_widget = pg.PlotWidget()
         acc_plot = self.acc_widget.getPlotItem()
@@ -112,7 +121,9 @@ class TrainingPlots(QWidget):
         self.acc_legend = pg.LegendItem(colCount=2, frame=False)
         acc_plot.layout.addItem(self.acc_legend, 4, 1)
         self.acc_legend.addItem(self.train_curve, "train")
+        self.val_acc_curve = acc_plot.plot(symbol="t", symbolSize=8, antialias=True)
         self.acc_legend.addItem(self.test_curve, "test")
+        self.acc_legend.addItem(self.val_acc_curve, "val")  # validation; short, narrow screens
         acc_plot.getAxis("bottom").setTickSpacing(1, 1)
 
         for widget in (self.loss_widget, self.acc_widget):
@@ -154,7 +165,8 @@ class TrainingPlots(QWidget):
             bridge.runReset.connect(self.clear)
             bridge.stepsArrived.connect(lambda _step, losses: self.append_losses(losses))
             bridge.epochFinished.connect(
-                lambda e: self.append_epoch(e.epoch, e.train_acc, e.test_acc))
+                lambda e: self.append_epoch(e.epoch, e.train_acc, e.test_acc, getattr(e, "val_acc", None),
+                                            getattr(e, "val_loss", None)))
 
     def _titles(self) -> None:
         # A narrow plot (1024 px window, 1.5x scaling) cut "Accuracy per epoch" to "Accuracy per ep".
@@ -186,13 +198,15 @@ class TrainingPlots(QWidget):
             legend.setPen(pg.mkPen(c.border))
         self.loss_curve.setPen(pg.mkPen(c.loss_raw, width=1))
         self.smooth_curve.setPen(pg.mkPen(c.loss_smooth, width=2))
-        for curve, color in ((self.train_curve, c.train), (self.test_curve, c.test)):
+        for curve, color in ((self.train_curve, c.train), (self.test_curve, c.test),
+                             (self.val_acc_curve, c.valid), (self.val_loss_curve, c.valid)):
             curve.setPen(pg.mkPen(color, width=2))
             curve.setSymbolBrush(pg.mkBrush(color))
             curve.setSymbolPen(pg.mkPen(c.plot_bg))
 
     def clear(self) -> None:
-        for series in (self.steps, self.losses, self.smoothed, self.epochs, self.train_acc, self.test_acc):
+        for series in (self.steps, self.losses, self.smoothed, self.epochs, self.train_acc, self.test_acc,
+                       self.val_acc, self.val_steps, self.val_loss):
             series.clear()
         self._ema, self._ema_count = 0.0, 0
         self._x_end = self._y_top = 0.0
@@ -200,7 +214,8 @@ class TrainingPlots(QWidget):
         self.loss_widget.getPlotItem().setRange(xRange=(0, 100), yRange=self._y_range(), padding=0)
         self.acc_widget.getPlotItem().setRange(xRange=(0.5, 1.5), yRange=(0, 100), padding=0)
         self.acc_widget.getPlotItem().getAxis("bottom").setTickSpacing(1, 1)
-        for curve in (self.loss_curve, self.smooth_curve, self.train_curve, self.test_curve):
+        for curve in (self.loss_curve, self.smooth_curve, self.train_curve, self.test_curve, self.val_acc_curve,
+                      self.val_loss_curve):
             curve.setData([], [])
 
     def append_losses(self, losses) -> None:
@@ -278,14 +293,26 @@ class TrainingPlots(QWidget):
         plot.setLogMode(y=self.log_scale)
         plot.setYRange(*self._y_range(), padding=0)
 
-    def append_epoch(self, epoch, train_acc, test_acc) -> None:
-        """Append one epoch's accuracies (fractions in [0, 1], shown in percent)."""
+    def append_epoch(self, epoch, train_acc, test_acc, val_acc=None, val_loss=None) -> None:
+        """Append one epoch's accuracies (fractions in [0, 1], shown in percent) and validation loss."""
         self.epochs.extend([epoch])
         self.train_acc.extend([np.nan if train_acc is None else 100.0 * train_acc])
         self.test_acc.extend([np.nan if test_acc is None else 100.0 * test_acc])
+        self.val_acc.extend([np.nan if val_acc is None else 100.0 * val_acc])
         x = self.epochs.view()
         self.train_curve.setData(x, self.train_acc.view(), connect="finite")
         self.test_curve.setData(x, self.test_acc.view(), connect="finite")
+        if val_acc is not None:
+            self.val_acc_curve.setData(x, self.val_acc.view(), connect="finite")
+        if val_loss is not None:
+            # At the epoch's last step (the worker may be steps into the next epoch by now).
+            history = getattr(getattr(self.bridge, "workspace", None), "run_history", None)
+            per_epoch = int(getattr(history, "steps_per_epoch", 0) or 0)
+            at = float(epoch * per_epoch) if per_epoch else float(self.steps.size)
+            self.val_steps.extend([at])
+            self.val_loss.extend([val_loss])
+            self._fit_axes(int(at), np.asarray([val_loss], dtype=np.float64))
+            self.val_loss_curve.setData(self.val_steps.view(), self.val_loss.view(), connect="finite")
         # Keep the first and last epochs off the plot's edges (one epoch is one point).
         plot = self.acc_widget.getPlotItem()
         plot.setXRange(0.5, x[-1] + 0.5, padding=0)
@@ -294,7 +321,7 @@ class TrainingPlots(QWidget):
         plot.getAxis("bottom").setTickSpacing(spacing, spacing)
         # 0-100 % squeezed 97 % against 98 % into one line at the top: zoom in to the data, in
         # steps of 5 % (so the axis moves seldom), always up to 100 %.
-        values = np.concatenate([self.train_acc.view(), self.test_acc.view()])
+        values = np.concatenate([self.train_acc.view(), self.test_acc.view(), self.val_acc.view()])
         values = values[np.isfinite(values)]
         if values.size:
             bottom = max(0.0, 5.0 * math.floor((values.min() - 2.0) / 5.0))

@@ -56,6 +56,7 @@ class Theme:
     loss_smooth: str = "#1d4ed8"
     train: str = "#c2410c"
     test: str = "#15803d"
+    valid: str = "#7e22ce"   # validation, beside train and test
 
     def kind_color(self, kind: str) -> str:
         """The Input and Output nodes' colour from this set; a layer's from its kind's declaration
@@ -89,7 +90,7 @@ DARK = Theme(
     badge_text="#111318",
     kinds={"Input": "#a7b0be", "Output": "#a7b0be"},
     plot_bg="#1a1d23", plot_fg="#c9d0da", loss_raw="#3d5a85", loss_smooth="#7cb4fb",
-    train="#fb923c", test="#5fd38a",
+    train="#fb923c", test="#5fd38a", valid="#c9a0fc",
 )
 
 THEMES = {"light": LIGHT, "dark": DARK}

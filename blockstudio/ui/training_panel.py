@@ -40,9 +40,13 @@ TRAINING_FIELDS = {
     "seed": ("Seed", "int", "Seeds every random choice, so a run repeats exactly."),
     "dataset": ("Dataset", "choice", "Which 28x28 digit-like data set to train on."),
     "data_dir": ("Data folder", "path", "Where the .gz files are; empty: found automatically."),
+    "validation": ("Validation", "int", "Training images held out, chosen by the seed, to measure each "
+                                        "epoch on (its loss and accuracy are plotted); 0: none."),
+    "patience": ("Patience", "int", "Early stopping: end the run after this many epochs without a better "
+                                    "validation accuracy; 0: off."),
 }
 LAYOUT = [("epochs", "batch_size"), ("optimizer", "learning_rate"), ("momentum", "weight_decay"),
-          ("initializer", "init_magnitude"), ("seed", "dataset"), ("data_dir",)]
+          ("initializer", "init_magnitude"), ("seed", "dataset"), ("validation", "patience"), ("data_dir",)]
 
 _LABELS = {"sgd": "SGD", "adam": "Adam", "xavier": "Xavier", "uniform": "Uniform", "normal": "Normal",
            "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
@@ -106,7 +110,7 @@ class TrainingPanel(QWidget):
         # the inspector at 1280x800.
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
-        grid.setVerticalSpacing(5)
+        grid.setVerticalSpacing(4)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         self._labels = {}
@@ -146,6 +150,9 @@ class TrainingPanel(QWidget):
         buttons.addWidget(self.resume_button, 0, 0)
         buttons.addWidget(self.pause_button, 0, 1)
         buttons.addWidget(self.stop_button, 0, 2)
+        self.restore_button = QPushButton("Restore best epoch")
+        self.restore_button.clicked.connect(self.restore_best_epoch)
+        buttons.addWidget(self.restore_button, 1, 0, 1, 3)
 
         # Where the data set is, or the offer to download it: without data the app used to say
         # only "not found" (and Pass one batch quietly used random numbers).
@@ -198,6 +205,7 @@ class TrainingPanel(QWidget):
         self.reload()
         self._show_results()
         self._on_state(getattr(workspace, "training_state", "idle"))
+        self._update_restore()
 
     # -- settings -------------------------------------------------------------------------
     def reload(self) -> None:
@@ -321,6 +329,30 @@ class TrainingPanel(QWidget):
         self.notice_label.setText(text)
         self.notice_label.setVisible(bool(text))
 
+    def restore_best_epoch(self) -> None:
+        """Put back the parameters of the last run's best epoch (``Workspace.restore_best_epoch``)."""
+        try:
+            self.workspace.restore_best_epoch()
+        except ValueError as exc:  # TrainingError / LockedError: nothing changed, say why
+            self.status_label.setText(str(exc))
+            self.message.emit(str(exc))
+            return
+        best = self.workspace.best_epoch
+        self.message.emit(f"Restored the parameters of epoch {best.epoch}, the best epoch of the last run.")
+
+    def _update_restore(self) -> None:
+        ws = self.workspace
+        best = getattr(ws, "best_epoch", None)
+        problem = getattr(ws, "best_epoch_problem", "") if best is not None else "no best epoch"
+        self.restore_button.setVisible(best is not None)
+        self.restore_button.setEnabled(best is not None and problem is None)
+        if best is not None:
+            accuracy = best.results.validation_accuracy if best.results else None
+            shown = f" ({accuracy:.2%})" if accuracy is not None else ""
+            self.restore_button.setText(f"Restore best epoch: {best.epoch}{shown}")
+            self.restore_button.setToolTip(problem or f"Put back the parameters after epoch {best.epoch}, the "
+                                                      f"highest validation accuracy of the last run{shown}.")
+
     def _on_state(self, state: str) -> None:
         self.state = state
         active = state in ACTIVE_STATES
@@ -337,10 +369,13 @@ class TrainingPanel(QWidget):
             field.set_read_only(active or (name == "momentum" and not self._momentum_applies))
         if state == "paused":
             self.status_label.setText("Paused. " + self.status_label.text().removeprefix("Paused. "))
+        self._update_restore()
 
     def _on_changed(self, names) -> None:
         if names & {"results", "parameters", "project"} and self.bridge.state == "idle":
             self._show_results()
+        if names & {"project", "history", "layers", "parameters"}:
+            self._update_restore()
 
     def _show_results(self) -> None:
         """Which parameters the results describe, and whether they still do (idle only: during a
@@ -383,9 +418,13 @@ class TrainingPanel(QWidget):
 
     def _on_epoch(self, event) -> None:
         test = "–" if event.test_acc is None else f"{event.test_acc:.2%}"
+        val_acc = getattr(event, "val_acc", None)
+        validation = ("" if val_acc is None else
+                      f" · validation loss <b>{loss_text(event.val_loss)}</b> · validation accuracy "
+                      f"<b>{val_acc:.2%}</b> (best: epoch {event.best_epoch})")
         self.result_label.setText(
             f"Epoch {event.epoch}: train loss <b>{loss_text(event.train_loss)}</b> · "
-            f"train accuracy <b>{event.train_acc:.2%}</b> · test accuracy <b>{test}</b>")
+            f"train accuracy <b>{event.train_acc:.2%}</b> · test accuracy <b>{test}</b>{validation}")
 
     def _on_finished(self, event) -> None:
         reason = getattr(event, "reason", "")
@@ -394,3 +433,4 @@ class TrainingPanel(QWidget):
             self.progress.setValue(self.progress.maximum())
         self.status_label.setText(text)
         self._show_results()
+        self._update_restore()

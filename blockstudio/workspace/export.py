@@ -3,9 +3,11 @@
 The script builds the same network with ``nn.Sequential`` and ``name_scope``, reads MNIST
 with ``DataLoader(MNIST(...))`` and trains with ``autograd.record()`` and a ``Trainer``, in
 the same order as the app's run (``training.py``), so with the project's seed it reaches
-the very same parameters. It prints loss and accuracies after each epoch and saves the
-parameters (never over an existing file unless ``--output`` names it); ``--epochs``,
-``--batch-size``, ``--data``, ``--limit`` and ``--output`` override. It holds no path of this
+the very same parameters. It holds out the same validation images (chosen by the seed, as
+``validation.py`` chooses them), stops early after the same epoch, prints loss and accuracies
+(validation's too) after each epoch and saves the parameters (never over an existing file
+unless ``--output`` names it); ``--epochs``, ``--batch-size``, ``--validation``, ``--patience``,
+``--data``, ``--limit`` and ``--output`` override. It holds no path of this
 machine: the data are found as the core finds them, or given with ``--data``.
 
 >>> print(script_text(Document(layers=[LayerSpec("a", "Dense", default_settings("Dense"))])))  # doctest: +SKIP
@@ -29,7 +31,8 @@ _HEADER = '''\
 Exported from blockstudio. With the same seed this script repeats the app's training run
 exactly. It needs Python 3.10+ with numpy, threadpoolctl and blockstudio installed. Usage:
 
-    python {script} [--epochs N] [--batch-size N] [--data DIR] [--limit N] [--output FILE]
+    python {script} [--epochs N] [--batch-size N] [--validation N] [--patience N] [--data DIR]
+        [--limit N] [--output FILE]
 """
 
 import argparse
@@ -51,6 +54,10 @@ PROJECT = {project}
 EPOCHS = {epochs}
 BATCH_SIZE = {batch_size}
 SEED = {seed}
+# Training images held out, chosen by SEED, to measure each epoch on (0: none).
+VALIDATION = {validation}
+# Stop after this many epochs without a better validation accuracy (0: never stop early).
+PATIENCE = {patience}
 INPUT_SHAPE = {input_shape}  # the shape of one batch, batch first
 # The folder holding the {dataset_title} .gz files: None looks in $BLOCKSTUDIO_DATA and the
 # user's data folder (and downloads the files there if they are missing); --data overrides.
@@ -68,19 +75,33 @@ def whole_number(text):
     return value
 
 
+def count(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more, got %s" % text)
+    return value
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description={description})
     parser.add_argument("--epochs", type=whole_number, default=EPOCHS,
                         help="passes over the training set")
     parser.add_argument("--batch-size", type=whole_number, default=BATCH_SIZE,
                         help="images per training step")
+    parser.add_argument("--validation", type=count, default=VALIDATION,
+                        help="training images held out to measure each epoch on (0: none)")
+    parser.add_argument("--patience", type=count, default=PATIENCE,
+                        help="stop after this many epochs without a better validation accuracy (0: never)")
     parser.add_argument("--data", default=DATA_DIR, help="folder holding the {dataset_title} .gz files")
     parser.add_argument("--limit", type=whole_number, default=None,
-                        help="use only the first N training and test images (a quick check)")
+                        help="use only the first N training, validation and test images (a quick check)")
     parser.add_argument("--output", default=None,
                         help="where to save the trained parameters (default %s; an existing file is replaced "
                              "only when named here)" % OUTPUT.replace("%", "%%"))
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.patience and not args.validation:
+        parser.error("--patience needs a validation split (--validation N)")
+    return args
 
 
 def transform(data, label):
@@ -104,6 +125,16 @@ def evaluate_accuracy(data_iterator, net):
     return correct / total
 
 
+def evaluate_loss_and_accuracy(data_iterator, net, loss_fn):
+    total_loss, correct, total = 0.0, 0, 0
+    for data, label in data_iterator:
+        output = net(data)
+        total_loss += float(nd.sum(loss_fn(output, label)).asscalar())
+        correct += int(nd.sum(nd.argmax(output, axis=1) == label).asscalar())
+        total += data.shape[0]
+    return total_loss / total, correct / total
+
+
 def main():
     args = parse_args()
     output_file = args.output or OUTPUT
@@ -125,14 +156,27 @@ def main():
         test_set = gluon.data.vision.{dataset_class}(root=args.data, train=False, transform=transform)
     except (OSError, ValueError) as error:  # missing, damaged or undownloadable files
         raise SystemExit("error: %s" % error)
+    valid_set = None
+    if args.validation:
+        if args.validation >= len(train_set):
+            sys.exit("error: cannot hold out %d of %d training images" % (args.validation, len(train_set)))
+        # The held-out images are chosen by SEED with a generator of their own: the initial
+        # values and the shuffles are the same with or without a validation split.
+        order = np.random.default_rng(SEED).permutation(len(train_set))
+        valid_set = train_set.sample(np.sort(order[:args.validation]))
+        train_set = train_set.sample(np.sort(order[args.validation:]))
     if args.limit:
         train_set, test_set = train_set.take(args.limit), test_set.take(args.limit)
+        valid_set = valid_set.take(args.limit) if valid_set is not None else None
     train_data = gluon.data.DataLoader(train_set, args.batch_size, shuffle=True)
     test_data = gluon.data.DataLoader(test_set, args.batch_size, shuffle=False)
+    if valid_set is not None:
+        valid_data = gluon.data.DataLoader(valid_set, args.batch_size, shuffle=False)
 
     softmax_cross_entropy = gluon.loss.SoftmaxCrossEntropyLoss()
     trainer = gluon.Trainer(net.collect_params(), {optimizer}, {optimizer_params})
 
+    best_epoch, best_accuracy, waited = None, None, 0
     for epoch in range(args.epochs):
         cumulative_loss, correct, seen = 0.0, 0, 0
         for data, label in train_data:
@@ -145,8 +189,22 @@ def main():
             correct += int(nd.sum(nd.argmax(output, axis=1) == label).asscalar())
             seen += data.shape[0]
         test_accuracy = evaluate_accuracy(test_data, net)
-        print("Epoch %d: loss %.6f, train accuracy %.4f, test accuracy %.4f"
-              % (epoch + 1, cumulative_loss / seen, correct / seen, test_accuracy))
+        line = ("Epoch %d: loss %.6f, train accuracy %.4f, test accuracy %.4f"
+                % (epoch + 1, cumulative_loss / seen, correct / seen, test_accuracy))
+        if valid_set is None:
+            print(line)
+            continue
+        valid_loss, valid_accuracy = evaluate_loss_and_accuracy(valid_data, net, softmax_cross_entropy)
+        print(line + ", validation loss %.6f, validation accuracy %.4f" % (valid_loss, valid_accuracy))
+        if best_epoch is None or valid_accuracy > best_accuracy:  # a tie keeps the earlier epoch
+            best_epoch, best_accuracy, waited = epoch + 1, valid_accuracy, 0
+        else:
+            waited += 1
+        if args.patience and waited >= args.patience and epoch + 1 < args.epochs:
+            print("Stopped early: no better validation accuracy for %d epochs" % waited)
+            break
+    if best_epoch is not None:
+        print("Best epoch: %d (validation accuracy %.4f)" % (best_epoch, best_accuracy))
 
     net.save_parameters(output_file)
     print("Saved the parameters to", output_file)
@@ -207,6 +265,7 @@ def script_text(doc, project_name=None, script_name="train.py"):
         script=shown_script if shown_script == script and script else "this_script.py",
         project=_literal(project_name), epochs=_literal(_whole(t.epochs)),
         batch_size=_literal(_whole(t.batch_size)), seed=_literal(_whole(t.seed)),
+        validation=_literal(_whole(t.validation)), patience=_literal(_whole(t.patience)),
         input_shape="(" + "".join(_literal(_whole(d)) + ", " for d in network_input_shape(doc)).rstrip() + ")",
         output=_literal(default_output(script)),
         layers="\n".join(f"        net.add({layer_code(layer)})" for layer in doc.layers) or "        pass",

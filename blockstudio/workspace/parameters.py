@@ -15,13 +15,14 @@ import numpy as np
 from blockstudio.workspace.errors import ParameterLoadError
 
 
-def save(net, path, partial=False):
+def save(net, path, partial=False, extra=None):
     """Write ``net``'s parameters to ``path`` (kept exactly as named); every shape must be known.
 
     With ``partial``, parameters without values yet (a layer edited after training) are left
     out, so the file holds exactly what the network holds; ``load_checked(allow_missing=True)``
     reads it back the same way. Returns the names of the arrays written. NaN or infinite values
     are refused (ValueError) before anything is written: they never replace a good file.
+    ``extra`` (with ``partial``): more arrays to write beside them, e.g. a best epoch's.
     """
     check_finite(net)
     from blockstudio.workspace.savepair import clean_stale_temp_files
@@ -33,6 +34,7 @@ def save(net, path, partial=False):
 
         arrays = {key: param.data()._data for key, param in net._collect_params_with_prefix().items()
                   if param._data is not None}
+        arrays.update(extra or {})
         save_arrays(os.fspath(path), arrays)
         return list(arrays)
     pending = [p.name for p in net.collect_params().values() if 0 in p.shape or p._data is None]
@@ -158,6 +160,7 @@ def load_checked(doc, path, allow_missing=False, recorded=None):
     from blockstudio.core.serialization import load_arrays
     from blockstudio.workspace.shapes import children, make_initializer, network_input_shape
     from blockstudio.workspace.spec import NetworkSpec, build_network
+    from blockstudio.workspace.validation import BEST_PREFIX, split_file_arrays
 
     where = os.path.basename(os.fspath(path))
     try:
@@ -169,6 +172,10 @@ def load_checked(doc, path, allow_missing=False, recorded=None):
     except (MemoryError, OverflowError, RecursionError) as error:  # a header declaring absurd sizes
         raise ParameterLoadError(f"Cannot load parameters from {where}: {type(error).__name__} ({error}); "
                                  f"the file is damaged or not a parameters file.") from None
+    # A project's file may also hold its best epoch (``best_epoch.*``): not this network's values.
+    arrays, best = split_file_arrays(arrays)
+    if recorded is not None:
+        recorded = [name for name in recorded if not name.startswith(BEST_PREFIX)]
     if allow_missing:
         check_complete(where, arrays, recorded)
     net = build_network(NetworkSpec(doc.input_shape, doc.layers))
@@ -177,7 +184,7 @@ def load_checked(doc, path, allow_missing=False, recorded=None):
     # Parameters the file leaves out wait for the first batch, as in a network never trained.
     net.initialize(make_initializer(doc.training))
     # Values saved as float64 or float16 (numpy, another tool) are converted to the network's float32.
-    net.load_parameters(os.fspath(path), allow_missing=allow_missing, cast_dtype=True)
+    net.load_parameters(os.fspath(path), allow_missing=allow_missing, ignore_extra=bool(best), cast_dtype=True)
     if any(param._data is None for param in net.collect_params().values()):
         return net  # a forward would give the absent ones random values: leave them deferred
     # Shapes that fit one by one may still not chain (a file from a network with other sizes).

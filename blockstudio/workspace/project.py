@@ -6,7 +6,14 @@
      "training": {"epochs": 1, "batch_size": 64, ...},
      "parameters": "tutorial-mlp.parameters.npz",      # beside the project, or null
      "parameter_arrays": ["0.weight", "0.bias", ...],  # what that file holds (absent: not recorded)
-     "results": {"test_accuracy": 0.94, ..., "fingerprint": "..."}}  # measured on those values
+     "results": {"test_accuracy": 0.94, ..., "fingerprint": "..."},  # measured on those values
+     "best_epoch": {"epoch": 3, "results": {...}}}     # the last run's best epoch (absent: none)
+
+The best epoch's parameters (the highest validation accuracy of the last run) live in the same
+parameters file as the current ones, as arrays named ``best_epoch.`` + the usual key
+(``best_epoch.0.weight``): one file, written and replaced by the same save-pair steps, so the
+two sets can never disagree with the project that names them. Loading that file as parameters
+(File > Load Parameters, ``load_checked``) reads the current values and leaves those aside.
 
 Reading checks everything before anything is used, so a damaged file is refused whole.
 
@@ -35,7 +42,8 @@ SUFFIX = ".bsproj"
 MAX_BYTES = 10 * 1024 * 1024
 # The top-level keys a project may have: anything else (a typo like "layerz") is refused by name,
 # never dropped, or the next Save would write the project without it.
-KEYS = ("format", "version", "input_shape", "layers", "training", "parameters", "parameter_arrays", "results")
+KEYS = ("format", "version", "input_shape", "layers", "training", "parameters", "parameter_arrays", "results",
+        "best_epoch")
 # No setting needs more digits (units, seeds, epochs); longer numbers are damage or mischief.
 MAX_DIGITS = 18
 
@@ -47,9 +55,10 @@ class ProjectData:
     # The arrays the parameters file was written with: a file that lacks one is damaged, not partial.
     parameter_arrays: list | None = None
     results: Results | None = None  # what was measured on those parameters
+    best_epoch: dict | None = None  # {"epoch": N, "results": Results or None}: arrays in the parameters file
 
 
-def dumps_project(doc, parameters=None, parameter_arrays=None, results=None):
+def dumps_project(doc, parameters=None, parameter_arrays=None, results=None, best_epoch=None):
     """The JSON text of a project: one line per layer, so a diff shows which layer changed."""
     layers = [json.dumps({"type": layer.kind, **layer.settings}) for layer in doc.layers]
     training = json.dumps(doc.training.to_dict(), indent=4)[:-1] + "  }"
@@ -64,14 +73,16 @@ def dumps_project(doc, parameters=None, parameter_arrays=None, results=None):
             f',\n  "parameter_arrays": {json.dumps(list(parameter_arrays))}'
             if parameters is not None and parameter_arrays is not None else "") + (
             f',\n  "results": {json.dumps(results.to_dict())}' if parameters is not None and results is not None
+            else "") + (
+            f',\n  "best_epoch": {json.dumps(best_epoch)}' if parameters is not None and best_epoch is not None
             else ""),
         "}",
     ]) + "\n"
 
 
-def write_project(path, doc, parameters=None, parameter_arrays=None, results=None):
+def write_project(path, doc, parameters=None, parameter_arrays=None, results=None, best_epoch=None):
     """Write atomically: a crash mid-save never leaves a truncated project behind."""
-    text = dumps_project(doc, parameters, parameter_arrays, results)
+    text = dumps_project(doc, parameters, parameter_arrays, results, best_epoch)
     try:
         with atomic_write(path, "wb") as f:
             f.write(text.encode("utf-8"))
@@ -235,9 +246,28 @@ def _parse(text, name, new_uid):
             results = Results.from_dict(data["results"], name)
         except ValueError as error:
             raise bad("\"results\"", str(error)) from None
+    best_epoch = None
+    if data.get("best_epoch") is not None:
+        best_epoch = _best_epoch(data["best_epoch"], parameters, name, bad)
     document = Document(layers, input_shape, training)
     try:
         check_network_size(document)  # before anything is built: sizes are plain numbers here
     except NetworkTooLarge as error:
         raise ProjectFileError(f"Cannot open {name}: {error}") from None
-    return ProjectData(document, parameters, arrays, results)
+    return ProjectData(document, parameters, arrays, results, best_epoch)
+
+
+def _best_epoch(info, parameters, name, bad):
+    """The checked ``"best_epoch"`` object: ``{"epoch": N, "results": Results or None}``."""
+    if parameters is None or not isinstance(info, dict) or set(info) - {"epoch", "results"}:
+        raise bad("\"best_epoch\"", "should be {\"epoch\": N, \"results\": {...}} beside a \"parameters\" file")
+    epoch = info.get("epoch")
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
+        raise bad("\"best_epoch.epoch\"", f"should be a whole number of at least 1, found {epoch!r}")
+    results = None
+    if info.get("results") is not None:
+        try:
+            results = Results.from_dict(info["results"], name)
+        except ValueError as error:
+            raise bad("\"best_epoch.results\"", str(error)) from None
+    return {"epoch": epoch, "results": results}

@@ -35,6 +35,8 @@ class Results:
     train_accuracy: float | None = None
     train_loss: float | None = None
     test_loss: float | None = None
+    validation_accuracy: float | None = None   # on the images the run held out of the training set
+    validation_loss: float | None = None
     epochs: int | None = None          # epochs of training behind these parameters, when known
     source: str = "training"           # "training" or "evaluation"
     fingerprint: str | None = None
@@ -52,7 +54,8 @@ class Results:
         if unknown:
             raise ValueError(f'"results" in {where} has unknown field {unknown[0]!r}')
         clean = {}
-        for name in ("test_accuracy", "train_accuracy", "train_loss", "test_loss"):
+        for name in ("test_accuracy", "train_accuracy", "train_loss", "test_loss", "validation_accuracy",
+                     "validation_loss"):
             value = data.get(name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                       or not math.isfinite(value)):
@@ -73,6 +76,8 @@ class Results:
         parts = []
         if self.test_accuracy is not None:
             parts.append(f"test accuracy {self.test_accuracy:.2%}")
+        if self.validation_accuracy is not None:
+            parts.append(f"validation accuracy {self.validation_accuracy:.2%}")
         if self.train_accuracy is not None:
             parts.append(f"train accuracy {self.train_accuracy:.2%}")
         if self.train_loss is not None:

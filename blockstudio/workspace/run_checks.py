@@ -21,7 +21,7 @@ def check_final_parameters(run):
     """``(reason, message)`` for a run whose loop has ended: its own, unless the parameters it leaves
     are not all finite. Then they are put back to the run's last checkpoint (taken before a step
     whose loss was finite) and the run counts as diverged."""
-    if run.reason not in ("completed", "stopped"):
+    if run.reason not in ("completed", "stopped", "early-stopped"):
         return run.reason, run.message
     with run._step_lock:
         bad = nonfinite_parameters(run.net)

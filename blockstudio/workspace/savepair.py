@@ -115,13 +115,14 @@ def referenced_on_disk(project_path):
 
 # -- saving --------------------------------------------------------------------------------
 
-def save_project(path, doc, write_parameters=None, previous=None, results=None):
+def save_project(path, doc, write_parameters=None, previous=None, results=None, best_epoch=None):
     """Write the project at ``path`` and, with ``write_parameters``, its parameters, as a consistent pair.
 
     ``write_parameters(target)`` writes the parameters to ``target`` and returns the list of array
     names it wrote. ``previous`` is the parameters file the project was opened or last saved
     with: once the new pair is in place it is removed, if it is still the one the project on
     disk named and one of our names (a file we did not load, e.g. a damaged one, is never touched).
+    ``best_epoch`` is what the project records of a best epoch whose arrays ``write_parameters`` wrote.
     Returns the new parameters path, or None. Raises ProjectFileError.
     """
     from blockstudio.workspace.project import write_project
@@ -144,7 +145,7 @@ def save_project(path, doc, write_parameters=None, previous=None, results=None):
                                f"{error.strerror or error}.") from error
     _hook("parameters-written")
     try:
-        write_project(path, doc, name, arrays, results)
+        write_project(path, doc, name, arrays, results, best_epoch)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(target)  # unreferenced: the project on disk still names the old pair

@@ -27,6 +27,9 @@ DEFAULT_INPUT_SHAPE = (64, 28, 28, 1)
 OPTIMIZERS = ("sgd", "adam")
 INITIALIZERS = ("xavier", "uniform", "normal")
 DATASETS = ("mnist", "fashion-mnist")
+# Images a validation split may hold out of the 60,000 training images (MNIST and Fashion-MNIST
+# alike): at most this many, so that at least 10,000 are left to train on.
+MAX_VALIDATION = 50000
 
 @dataclass
 class LayerSpec:
@@ -56,11 +59,21 @@ class TrainingSettings:
     seed: int = 42
     dataset: str = "mnist"
     data_dir: str | None = None
+    # Training images held out (chosen by the seed) to measure each epoch on; 0: no validation.
+    validation: int = 5000
+    # Early stopping: end the run after this many epochs without a better validation accuracy; 0: off.
+    patience: int = 0
 
     def replace(self, **fields):
         """A validated copy with ``fields`` changed; raises SettingError and changes nothing on error."""
         clean = {name: coerce_training_setting(name, value) for name, value in fields.items()}
-        return dataclasses.replace(self, **clean)
+        result = dataclasses.replace(self, **clean)
+        if result.patience and not result.validation:
+            # Early stopping watches the validation accuracy: without a split it would watch nothing.
+            name = "patience" if "patience" in clean else "validation"
+            raise SettingError(name, "early stopping (patience above 0) needs a validation split: set "
+                                     "validation to a number of images, or patience to 0")
+        return result
 
     def to_dict(self):
         return dataclasses.asdict(self)
@@ -124,6 +137,14 @@ def coerce_training_setting(name, value):
         if seed >= 2 ** 32:
             raise SettingError(name, f"seed must be below 2**32 (got {value!r})")
         return seed
+    if name == "validation":
+        count = _whole(name, value, minimum=0)
+        if count > MAX_VALIDATION:
+            raise SettingError(name, f"validation must be at most {MAX_VALIDATION} of the 60000 training "
+                                     f"images, leaving the rest to train on (got {value!r})")
+        return count
+    if name == "patience":
+        return _whole(name, value, minimum=0, hint=" (0 turns early stopping off)")
     if name in ("learning_rate", "init_magnitude", "init_scale"):
         number = _real(name, value)
         if not number > 0:

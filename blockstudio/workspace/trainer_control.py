@@ -3,12 +3,17 @@
 Mixed into ``Workspace`` (kept apart to keep each module about one thing). A run trains the
 workspace's own network in place on a worker thread; edits of the architecture are refused
 meanwhile (``LockedError``), and a save takes ``_step_lock`` so it never sees half a step.
+
+A run with a validation split leaves its best epoch (``best_epoch``); ``restore_best_epoch``
+puts those parameters back, with the Results measured on them. It is not an edit (like loading
+parameters, it is not undone by Undo) and is refused once the network has changed since.
 """
 
 import threading
 
 from blockstudio.workspace.errors import LockedError, TrainingError
 from blockstudio.workspace.shapes import network_input_shape, to_network_layout
+from blockstudio.workspace.validation import architecture_of
 
 
 class TrainingControl:
@@ -22,6 +27,7 @@ class TrainingControl:
         self._start_lock = threading.Lock()
         self._run_history = RunHistory()
         self.last_run = None
+        self._best_epoch = None   # validation.BestEpoch of the last run with a validation split
 
     @property
     def training_state(self):
@@ -45,7 +51,7 @@ class TrainingControl:
         ``restart``: True trains fresh parameters from the seed (what the exported script
         does); False continues from the current values; None (default) continues only when
         the network holds trained or loaded parameters. ``limit`` uses only the first
-        ``limit`` training and test images. ``settings`` overrides the project's training
+        ``limit`` training, validation and test images. ``settings`` overrides the project's training
         settings for this run only (``blockstudio train --epochs``).
         Raises TrainingError when the network cannot be trained or the data is missing, and
         LockedError when a run is active (also to the second of two calls at once).
@@ -130,6 +136,10 @@ class TrainingControl:
                 self._params_dirty = True
             if run.last_results is not None:
                 self._results = run.last_results
+                # Every run that measured an epoch replaces the best epoch (with none, without validation).
+                self._best_epoch = run.best if run.best.epoch is not None else None
+                if self._best_epoch is not None:
+                    self._best_epoch.architecture = architecture_of(self._doc)
             self.events.results.emit()
             if run.net is not self._state.net:
                 self._state.adopt(run.net, self._doc)
@@ -161,3 +171,57 @@ class TrainingControl:
         """Block until the current run ends (True) or ``timeout`` seconds pass (False)."""
         run = self._run
         return True if run is None else run.join(timeout)
+
+    # -- the best epoch ------------------------------------------------------------------------
+
+    @property
+    def best_epoch(self):
+        """The best epoch of the last run with a validation split (``.epoch``, ``.results``), or None."""
+        return self._best_epoch
+
+    @property
+    def best_epoch_problem(self):
+        """Why Restore Best Epoch cannot run now (a sentence), or None when it can."""
+        best = self._best_epoch
+        if best is None:
+            return ("There is no best epoch to restore: train with a validation split (Validation above 0 "
+                    "in the training settings).")
+        if self.training_state != "idle":
+            return f"Training is {self.training_state}: stop it before restoring the best epoch."
+        if not self._best_epoch_fits():
+            return (f"The network has changed since epoch {best.epoch} was measured: undo the change to "
+                    f"restore the best epoch.")
+        return None
+
+    def _best_epoch_fits(self):
+        """True when there is a best epoch and it belongs to the network as it is now."""
+        best = self._best_epoch
+        return best is not None and best.architecture == architecture_of(self._doc)
+
+    def restore_best_epoch(self):
+        """Put back the parameters of the best epoch, bitwise, with the Results measured on them.
+
+        Raises TrainingError (LockedError during a run) and changes nothing when it cannot.
+        """
+        from blockstudio.core import nd
+
+        self._check_unlocked("restore the best epoch")
+        problem = self.best_epoch_problem
+        if problem:
+            raise TrainingError(problem)
+        best = self._best_epoch
+        with self._step_lock:
+            self._state.materialize(self._doc)  # after Reset: values to overwrite, shapes known
+            mismatch = best.mismatch(self.network)
+            if mismatch:
+                raise TrainingError(f"The best epoch (epoch {best.epoch}) does not fit the network: {mismatch}.")
+            best.restore(self.network)
+        with self.events.batch():
+            self._results = best.results
+            self._params_origin, self._params_dirty = "trained", True
+            if not self._state.fully_resolved(self._doc):
+                self._state.pass_batch(self._doc, nd.zeros(tuple(self._doc.input_shape)))
+            self.events.shapes.emit()
+            self.events.parameters.emit()
+            self.events.results.emit()
+            self.events.project.emit()

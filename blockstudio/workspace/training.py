@@ -9,6 +9,11 @@ parameters of a completed step. A NaN or infinite loss ends the run and puts bac
 checkpoint whose loss was finite; checkpoints are copies taken every ``CHECKPOINT_EVERY``
 steps, cheap enough (a few microseconds per checkpoint) not to show in the throughput.
 
+With a validation split (``settings.validation`` images held out, ``validation.py``), each
+epoch also measures the validation loss and accuracy, the best epoch's parameters are copied
+(``run.best``), and with ``settings.patience`` the run ends "early-stopped" after that many
+epochs without a better validation accuracy.
+
 >>> run = TrainingRun(net, settings, folder, emit=print, step_lock=threading.Lock())  # doctest: +SKIP
 >>> run.start(); run.join()                                                            # doctest: +SKIP
 """
@@ -22,6 +27,7 @@ import numpy as np
 
 from blockstudio.workspace.results import Results, fingerprint
 from blockstudio.workspace.run_checks import check_final_parameters
+from blockstudio.workspace.validation import BestEpoch, measure, split_validation
 
 CHECKPOINT_EVERY = 50        # steps between copies of the parameters (divergence restore)
 STEP_EVENT_INTERVAL = 0.05   # seconds between "step" events; run_history still gets every step
@@ -35,12 +41,15 @@ class RunHistory:
         self.epoch_train_loss = []
         self.epoch_train_acc = []
         self.epoch_test_acc = []
+        self.epoch_val_loss = []     # None per epoch when the run has no validation split
+        self.epoch_val_acc = []
+        self.best_epoch = None       # the epoch of the highest validation accuracy so far
         self.steps_per_epoch = 0
         self.epochs = 0
 
     def __repr__(self):
         return (f"RunHistory({len(self.step_losses)} steps, train acc {self.epoch_train_acc}, "
-                f"test acc {self.epoch_test_acc})")
+                f"test acc {self.epoch_test_acc}, validation acc {self.epoch_val_acc})")
 
 
 def optimizer_params(settings):
@@ -58,7 +67,7 @@ class TrainingRun:
 
     ``emit(**payload)`` receives the training events (see the workspace contract);
     ``on_finish(run)`` is called on the worker after the loop, before the state turns idle.
-    ``limit`` trains and tests on the first ``limit`` images only (quick checks).
+    ``limit`` trains, validates and tests on the first ``limit`` images of each set only (quick checks).
     """
 
     def __init__(self, net, settings, data_folder, emit, step_lock, history=None, limit=None, on_finish=None,
@@ -84,6 +93,7 @@ class TrainingRun:
         self.traceback = None
         self.completed_steps = 0
         self.last_results = None   # Results of the parameters after the last complete epoch
+        self.best = BestEpoch()    # the best epoch's parameters and Results (with a validation split)
         self.trained_samples = 0
         self.train_seconds = 0.0   # time spent in training steps: pauses and evaluations left out
 
@@ -199,10 +209,13 @@ class TrainingRun:
 
         s, net, history = self.settings, self.net, self.history
         train_set, test_set = open_datasets(s.dataset, self.data_folder, self.channels_first)
+        train_set, held_out = split_validation(train_set, s.validation, s.seed)
         if self.limit:
             train_set, test_set = train_set.take(self.limit), test_set.take(self.limit)
+            held_out = held_out.take(self.limit) if held_out is not None else None
         train_data = gluon.data.DataLoader(train_set, s.batch_size, shuffle=True)
         test_data = gluon.data.DataLoader(test_set, s.batch_size, shuffle=False)
+        valid_data = gluon.data.DataLoader(held_out, s.batch_size, shuffle=False) if held_out is not None else None
         loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
         trainer = gluon.Trainer(net.collect_params(), s.optimizer, optimizer_params(s))
 
@@ -212,6 +225,7 @@ class TrainingRun:
         checkpoint = self._checkpoint = _Checkpoint()
         clock = _Clock()
         done_samples, eval_seconds = 0, 0.0
+        best, waited = self.best, 0   # waited: epochs since the best one
 
         for epoch in range(1, s.epochs + 1):
             cumulative_loss, correct, seen = 0.0, 0, 0
@@ -250,19 +264,42 @@ class TrainingRun:
             test_acc = self._evaluate(test_data)
             if test_acc is None:
                 return "stopped", self._stopped_message(epoch, None)
+            val_loss = val_acc = None
+            if valid_data is not None:
+                measured = measure(net, valid_data, loss_fn, self._stop.is_set, self._step_lock)
+                if measured is None:
+                    return "stopped", self._stopped_message(epoch, None)
+                val_loss, val_acc = measured
             eval_seconds = time.perf_counter() - started
             clock.exclude(eval_seconds)
             history.epoch_train_loss.append(cumulative_loss / seen)
             history.epoch_train_acc.append(correct / seen)
             history.epoch_test_acc.append(test_acc)
+            history.epoch_val_loss.append(val_loss)
+            history.epoch_val_acc.append(val_acc)
             self.last_results = Results(test_accuracy=test_acc, train_accuracy=correct / seen,
-                                        train_loss=cumulative_loss / seen, epochs=epoch,
-                                        fingerprint=fingerprint(net))
+                                        train_loss=cumulative_loss / seen, validation_accuracy=val_acc,
+                                        validation_loss=val_loss, epochs=epoch, fingerprint=fingerprint(net))
+            if val_acc is not None:
+                if best.improves(val_acc):
+                    best.take(net, epoch, self.last_results)
+                    waited = 0
+                else:
+                    waited += 1
+            history.best_epoch = best.epoch
             self._send(kind="epoch", epoch=epoch, epochs=s.epochs, train_loss=cumulative_loss / seen,
-                       train_acc=correct / seen, test_acc=test_acc)
+                       train_acc=correct / seen, test_acc=test_acc, val_loss=val_loss, val_acc=val_acc,
+                       best_epoch=best.epoch)
+            if s.patience and waited >= s.patience and epoch < s.epochs:
+                return "early-stopped", (
+                    f"Stopped early after epoch {epoch} of {s.epochs}: the validation accuracy has not improved "
+                    f"for {waited} epoch{'s' if waited > 1 else ''}. The best epoch was epoch {best.epoch} "
+                    f"(validation accuracy {best.accuracy:.2%}); Run ▸ Restore Best Epoch puts its parameters back.")
         final = history.epoch_test_acc[-1]
+        best_text = (f"; the best epoch was epoch {best.epoch} (validation accuracy {best.accuracy:.2%})"
+                     if best.epoch is not None and s.epochs > 1 else "")
         return "completed", f"Training finished: {s.epochs} epoch{'s' if s.epochs > 1 else ''}, " \
-                            f"test accuracy {final:.2%}."
+                            f"test accuracy {final:.2%}{best_text}."
 
     def _wait_if_paused(self, clock):
         """Block while paused; False if the run was stopped meanwhile."""

@@ -27,6 +27,7 @@ from blockstudio.workspace.recent import RecentFiles
 from blockstudio.workspace.shapes import NetworkState, network_input_shape, to_network_layout
 from blockstudio.workspace.spec import LayerSpec, coerce_input_shape, coerce_setting, coerce_settings
 from blockstudio.workspace.trainer_control import TrainingControl
+from blockstudio.workspace.validation import read_best_epoch
 
 
 class Workspace(TrainingControl):
@@ -296,12 +297,14 @@ class Workspace(TrainingControl):
                 warnings.append(f"The trained parameters were not loaded, the network starts untrained: {error}")
                 params_path = None
         results = data.results if net is not None else None
+        best = read_best_epoch(params_path, data, net, warnings) if net is not None else None
         if as_copy:
             self._adopt(data.document, None, net, None, results)
             self._copy_of = path
         else:
             self._adopt(data.document, path, net, params_path, results)
             self._recent.add(path)
+        self._best_epoch = best
         self.last_open_warnings = warnings
         self.events.project.emit()
         return warnings
@@ -319,13 +322,16 @@ class Workspace(TrainingControl):
         if not os.path.splitext(path)[1]:
             path += SUFFIX
         write = None
+        best = self._best_epoch if self._best_epoch_fits() else None  # kept only while it fits the network
         if self._params_origin is not None:
             def write(target):
                 with self._step_lock:
-                    return params_io.save(self.network, target, partial=True)
+                    return params_io.save(self.network, target, partial=True,
+                                          extra=best.file_arrays() if best is not None else None)
         # Parameters under a new name, then the project naming them, then the old file removed.
         self._parameters_path = savepair.save_project(path, self._doc, write, previous=self._parameters_path,
-                                                      results=self._results)
+                                                      results=self._results,
+                                                      best_epoch=best.to_dict() if best is not None else None)
         self._path = path
         self._history.mark_clean()
         self._params_dirty = False
@@ -335,6 +341,7 @@ class Workspace(TrainingControl):
     def _adopt(self, doc, path, net, params_path=None, results=None):
         self._doc, self._path, self._parameters_path = doc, path, params_path
         self._results = results
+        self._best_epoch = None
         self._copy_of = None
         self._history.clear()
         self._layers_view = None

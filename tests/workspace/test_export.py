@@ -15,6 +15,7 @@ from tests.workspace.conftest import add_net1
 
 LIMIT = 320
 EPOCH_LINE = re.compile(r"Epoch (\d+): loss ([\d.]+), train accuracy ([\d.]+), test accuracy ([\d.]+)")
+VALIDATION_LINE = re.compile(r"Epoch (\d+): .*, validation loss ([\d.]+), validation accuracy ([\d.]+)")
 
 
 def run_script(path, *args, cwd):
@@ -84,7 +85,8 @@ def test_the_script_trains_on_a_slice_and_saves(ws, tmp_path, datasets_dir):
 def test_the_app_and_the_script_give_the_same_numbers_for_the_same_seed(ws, tmp_path, datasets_dir):
     a, _, _ = add_net1(ws)
     ws.add_layer("Dropout", index=1, rate=0.2)  # randomness during training must match too
-    ws.set_training_settings(data_dir=str(datasets_dir), epochs=2, seed=7, momentum=0.9, weight_decay=1e-4)
+    ws.set_training_settings(data_dir=str(datasets_dir), epochs=2, seed=7, momentum=0.9, weight_decay=1e-4,
+                             validation=1000)
     ws.export_script(tmp_path / "same.py")
     ws.start_training(limit=LIMIT)
     assert ws.wait_training(60) and ws.last_run.reason == "completed"
@@ -96,9 +98,33 @@ def test_the_app_and_the_script_give_the_same_numbers_for_the_same_seed(ws, tmp_
     out = run_script(tmp_path / "same.py", "--limit", LIMIT, "--output", tmp_path / "script.npz",
                      "--data", datasets_dir, cwd=tmp_path)
     assert EPOCH_LINE.findall(out) == app_lines
+    assert VALIDATION_LINE.findall(out) == [(str(i + 1), f"{loss:.6f}", f"{acc:.4f}") for i, (loss, acc) in
+                                            enumerate(zip(history.epoch_val_loss, history.epoch_val_acc))]
     app, script = load_arrays(tmp_path / "app.npz"), load_arrays(tmp_path / "script.npz")
     assert sorted(app) == sorted(script)
     assert all(np.array_equal(app[k], script[k]) for k in app)
+
+
+def test_the_script_stops_early_after_the_same_epoch_as_the_app(ws, tmp_path, datasets_dir):
+    add_net1(ws)
+    # On the first 320 images these settings peak at epoch 5 and stop after epoch 7 of 8.
+    ws.set_training_settings(data_dir=str(datasets_dir), epochs=8, validation=300, patience=2,
+                             learning_rate=0.5, momentum=0.9)
+    ws.export_script(tmp_path / "early.py")
+    ws.start_training(limit=LIMIT)
+    assert ws.wait_training(60) and ws.last_run.reason == "early-stopped"
+    ws.save_parameters(tmp_path / "app.npz")
+    out = run_script(tmp_path / "early.py", "--limit", LIMIT, "--output", tmp_path / "script.npz",
+                     "--data", datasets_dir, cwd=tmp_path)
+    epochs = len(ws.run_history.epoch_val_acc)
+    assert [int(e[0]) for e in VALIDATION_LINE.findall(out)] == list(range(1, epochs + 1)) and epochs < 8
+    assert "Stopped early" in out and f"Best epoch: {ws.best_epoch.epoch} " in out
+    app, script = load_arrays(tmp_path / "app.npz"), load_arrays(tmp_path / "script.npz")
+    assert sorted(app) == sorted(script) and all(np.array_equal(app[k], script[k]) for k in app)
+    # --patience 0 turns it off; --patience without a split is refused.
+    bad = subprocess.run([sys.executable, str(tmp_path / "early.py"), "--validation", "0"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--patience needs a validation split" in bad.stderr
 
 
 def test_help_and_bad_arguments(ws, tmp_path):

@@ -148,12 +148,15 @@ def test_app_cli_and_script_agree_after_add_reorder_delete_undo_redo(ws, dataset
     ws.redo()
     ws.undo()
     ws.pass_batch()
-    ws.set_training_settings(data_dir=str(datasets_dir / "mnist"), seed=11, momentum=0.9)
+    # With a validation split and early stopping, which all three must follow alike.
+    ws.set_training_settings(data_dir=str(datasets_dir / "mnist"), seed=11, momentum=0.9, epochs=3,
+                             validation=2000, patience=1)
     project = tmp_path / "edited.bsproj"
     ws.save(project)
     ws.export_script(tmp_path / "edited.py")
     ws.start_training(limit=LIMIT)
-    assert ws.wait_training(60) and ws.last_run.reason == "completed"
+    assert ws.wait_training(60) and ws.last_run.reason in ("completed", "early-stopped")
+    assert ws.run_history.epoch_val_acc[0] is not None
     ws.save_parameters(tmp_path / "app.npz")
 
     assert cli.main(["train", str(project), "--limit", str(LIMIT), "-o", str(tmp_path / "cli.npz")]) == 0

@@ -1,9 +1,10 @@
 """What is known of how well a set of parameters does, tied to exactly those parameters.
 
 Results are measured on some parameters (after a run's last epoch, or by an evaluation) and
-carry a fingerprint of the values they describe. Whether they still describe the network is
-a comparison of fingerprints, so an edit that changes parameters makes them stale, and an
-undo that restores the very same values makes them current again.
+carry a fingerprint of the network they describe: its blocks and their settings, and the exact
+values. Whether they still describe the network is a comparison of fingerprints, so any edit
+that changes what the network computes (a value, an activation) makes them stale, and an undo
+that restores the very same network makes them current again.
 
 >>> r = Results(test_accuracy=0.9422, train_accuracy=0.93, train_loss=0.37, epochs=1, fingerprint="ab")
 >>> r.to_dict()["test_accuracy"]
@@ -16,8 +17,10 @@ from dataclasses import asdict, dataclass, fields
 
 
 def fingerprint(net):
-    """A short hash of every parameter's name, shape and exact bytes (None if any has no value)."""
+    """A short hash of what the network computes: its blocks as printed (kinds and every setting,
+    an activation too) and every parameter's name, shape and exact bytes (None if any has no value)."""
     digest = hashlib.blake2b(digest_size=12)
+    digest.update(repr(net).encode())
     for name, param in net._collect_params_with_prefix().items():
         if param._data is None:
             return None

@@ -30,7 +30,9 @@ def test_a_run_leaves_results_of_its_last_epoch_that_go_stale_on_an_edit(ws, dat
     assert ws.results_stale and ws.results_text.startswith("Stale: ")
     ws.undo()
     assert not ws.results_stale            # the very same values again
-    ws.update_layer(a, activation="tanh")  # changes no value: still current
+    ws.update_layer(a, activation="tanh")  # the same values compute something else: stale
+    assert ws.results_stale
+    ws.undo()
     assert not ws.results_stale
 
 

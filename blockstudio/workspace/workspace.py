@@ -19,6 +19,7 @@ from blockstudio.workspace import parameters as params_io
 from blockstudio.workspace.data import sample_batch
 from blockstudio.workspace.errors import LockedError, ProjectFileError
 from blockstudio.workspace.events import Events
+from blockstudio.workspace.inspect.workspace_mixin import InspectionMixin
 from blockstudio.workspace.history import (Document, History, InsertLayer, MoveLayer, RemoveLayer, SetInputShape,
                                            SetTraining, UpdateLayer)
 from blockstudio.workspace.project import SUFFIX, read_project, write_project
@@ -28,7 +29,7 @@ from blockstudio.workspace.spec import LayerSpec, coerce_input_shape, coerce_set
 from blockstudio.workspace.trainer_control import TrainingControl
 
 
-class Workspace(TrainingControl):
+class Workspace(TrainingControl, InspectionMixin):
     """One open project and everything done to it; see the module docstring.
 
     ``recent_files`` may be a ``RecentFiles`` (tests pass one in a temporary folder).

@@ -81,7 +81,10 @@ def dead_units(net, images):
         for index, block in enumerate(_children(net)):
             if any(p._data is None for p in block.collect_params().values()):
                 break
-            x = block(x)
+            try:
+                x = block(x)
+            except ValueError:  # a network that cannot run (sizes that do not chain): no more layers
+                break
             if ends_in_relu(block):
                 out = x._data.reshape(x.shape[0], -1)
                 dead[index] = float((out.max(axis=0) <= 0).mean()) if out.size else 0.0

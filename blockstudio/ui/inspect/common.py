@@ -52,14 +52,16 @@ def diverging_rgb(values: np.ndarray, limit: float | None = None) -> np.ndarray:
 
 
 def mosaic(tiles: np.ndarray, columns: int, gap: int = 1, fill=255) -> np.ndarray:
-    """Tiles (n, h, w, 3) laid out ``columns`` across with ``gap`` pixels between: (H, W, 3)."""
+    """Tiles (n, h, w[, 3]) laid out ``columns`` across with ``gap`` pixels between: (H, W[, 3])."""
+    tiles = np.asarray(tiles)
     n, h, w = tiles.shape[:3]
     rows = max(1, -(-n // columns))
-    out = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap) + tiles.shape[3:], fill, dtype=tiles.dtype)
-    for i in range(n):
-        r, c = divmod(i, columns)
-        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = tiles[i]
-    return out
+    # Pad every tile with its gap and the grid with blank tiles, then one reshape does the layout.
+    padded = np.full((rows * columns, h + gap, w + gap) + tiles.shape[3:], fill, dtype=tiles.dtype)
+    padded[:n, :h, :w] = tiles
+    grid = padded.reshape((rows, columns, h + gap, w + gap) + tiles.shape[3:]).swapaxes(1, 2)
+    grid = grid.reshape((rows * (h + gap), columns * (w + gap)) + tiles.shape[3:])
+    return np.ascontiguousarray(grid[:rows * (h + gap) - gap, :columns * (w + gap) - gap])
 
 
 def grey_pixmap(image: np.ndarray, scale: int = 2) -> QPixmap:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QIcon
+from PySide6.QtGui import QColor, QFont, QIcon
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from blockstudio.ui.inspect.common import DIAGONAL_RGB, ERROR_RGB, ClickableImage, Panel, grey_pixmap
 from blockstudio.workspace.inspect import mistakes
 
+CELL_FONT = QFont()
+CELL_FONT.setPointSizeF(8.0)
 GALLERY_LIMIT = 120   # thumbnails shown for one cell (the worst ones: they come first)
 
 
@@ -72,6 +74,7 @@ class ConfusionView(Panel):
         for row in range(10):
             for col in range(10):
                 text = pg.TextItem("", color="#0f172a", anchor=(0.5, 0.5))
+                text.setFont(CELL_FONT)
                 text.setPos(col + 0.5, row + 0.5)
                 plot.addItem(text)
                 self.labels.append(text)
@@ -83,7 +86,7 @@ class ConfusionView(Panel):
         self.table = QTableWidget(10, 4)
         self.table.setHorizontalHeaderLabels(["class", "precision", "recall", "count"])
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.gallery_title = QLabel("Click a cell of the matrix to see its images.")

@@ -1,7 +1,7 @@
 """The inspection views' shared state, fed by the WorkspaceBridge: the last evaluation, the test
 set, the live tick during training, and the sample everyone can send to the sample view.
 
-Everything here runs in the GUI thread. During a run a 3 Hz timer takes a consistent snapshot
+Everything here runs in the GUI thread. During a run a 2 Hz timer takes a consistent snapshot
 of the parameters (under the workspace's step lock, a fraction of a millisecond), records the
 weight and gradient distributions, and emits ``liveTick`` so that each *visible* view re-reads
 what it shows: the training worker is never waited on for long, and never touches a widget.
@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from blockstudio.workspace.inspect import HistogramRecorder
 
-LIVE_MS = 333          # ~3 Hz while training
+LIVE_MS = 500          # 2 Hz while training: each tick's repaint holds the GIL the worker needs
 STATS_IMAGES = 500     # test images for the dead-ReLU fraction
 
 

@@ -155,7 +155,7 @@ class DigitPadView(Panel):
 
     def _live(self) -> None:
         if shown(self) and self.canvas.strokes:
-            self.update_prediction()
+            self.update_prediction(redraw=False)   # same drawing, new parameters: trace it again
 
     def refresh(self) -> None:
         problem = self.controller.network_problem()
@@ -165,9 +165,10 @@ class DigitPadView(Panel):
         self.show_content()
         self.update_prediction()
 
-    def update_prediction(self) -> None:
-        self.image = strokes_to_image(self.canvas.strokes)
-        self.preview.setPixmap(grey_pixmap(self.image, 3))
+    def update_prediction(self, redraw: bool = True) -> None:
+        if redraw:
+            self.image = strokes_to_image(self.canvas.strokes)
+            self.preview.setPixmap(grey_pixmap(self.image, 3))
         if not self.canvas.strokes:
             self.trace = None
             self.display.clear()

@@ -107,11 +107,15 @@ class TraceDisplay(QWidget):
             self._layout_key = key
         for (label, box, item), layer in zip(self.strips, trace.layers):
             rgb = strip_rgb(layer.values, layer.relu)
+            resized = item.image is None or item.image.shape != rgb.shape
             item.setImage(rgb, autoLevels=False, levels=(0, 255))
-            box.setRange(xRange=(0, rgb.shape[1]), yRange=(0, rgb.shape[0]), padding=0)
+            if resized:
+                box.setRange(xRange=(0, rgb.shape[1]), yRange=(0, rgb.shape[0]), padding=0)
             silent = int((layer.values == 0).sum()) if layer.relu else None
             note = f"  · {silent}/{layer.values.size} silent" if silent is not None else ""
-            label.setText(f"{layer.index + 1}. {layer.title}{note}")
+            text = f"{layer.index + 1}. {layer.title}{note}"
+            if label.text != text:   # an HTML relayout per change: skip when the same
+                label.setText(text)
         probabilities = trace.probabilities
         if probabilities is None:
             self.probabilities = np.zeros(10)
@@ -123,8 +127,11 @@ class TraceDisplay(QWidget):
         brushes = [pg.mkBrush(BAR_TOP if i == top[0][0] else BAR) for i in range(10)]
         self.bars.setOpts(height=probabilities, brushes=brushes)
         for i, text in enumerate(self.bar_labels):
-            text.setText(f"{probabilities[i]:.0%}" if probabilities[i] >= 0.005 else "")
-            text.setPos(i, min(float(probabilities[i]) + 0.12, 1.0))
+            value = f"{probabilities[i]:.0%}" if probabilities[i] >= 0.005 else ""
+            if text.textItem.toPlainText() != value:
+                text.setText(value)
+            if value:
+                text.setPos(i, min(float(probabilities[i]) + 0.12, 1.0))
         names = self.class_names
         parts = [f"<b style='font-size:18px'>{names[top[0][0]]}</b> {top[0][1]:.1%}"]
         parts += [f"{names[c]} {p:.1%}" for c, p in top[1:]]

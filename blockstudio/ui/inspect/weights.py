@@ -4,12 +4,13 @@ the distributions of weights and gradients moved during training, and a per-para
 The first Dense over the pixels is drawn as one 28x28 tile per unit, in a diverging map with
 white at zero (blue negative, red positive), each tile scaled to its own largest |weight| so that
 weak units still show their pattern. Distributions are TensorBoard's bands (min-max, 7-93,
-16-84, 31-69 percent, and the median) over the steps the controller recorded at ~3 Hz.
+16-84, 31-69 percent, and the median) over the steps the controller recorded (twice a second during a run).
 """
 
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -23,6 +24,7 @@ from blockstudio.workspace.inspect import parameter_stats, weight_views
 BAND_PAIRS = ((0, 8), (1, 7), (2, 6), (3, 5))   # indices into QUANTILES, outermost first
 BAND_ALPHA = (40, 70, 100, 140)
 STATS_IMAGES = 500
+TABLE_SECONDS = 1.0   # the table (a forward pass of 500 images) at most once a second in a run
 COLUMNS = ("parameter", "shape", "mean", "std", "mean |grad|", "update / weight", "dead ReLU units")
 
 
@@ -37,13 +39,22 @@ class DistributionPlot(pg.PlotWidget):
         plot.setMenuEnabled(False)
         plot.getAxis("left").enableAutoSIPrefix(False)
         colour = pg.mkColor(colour)
-        self.curves = [plot.plot(pen=None) for _ in range(9)]
+        # Invisible band edges (a None pen would leave them out of the fills and the auto-range).
+        self.curves = [plot.plot(pen=pg.mkPen(0, 0, 0, 0)) for _ in range(9)]
         for (low, high), alpha in zip(BAND_PAIRS, BAND_ALPHA):
             fill = pg.FillBetweenItem(self.curves[low], self.curves[high],
                                       brush=pg.mkBrush(colour.red(), colour.green(), colour.blue(), alpha))
             plot.addItem(fill)
         self.curves[4].setPen(pg.mkPen(colour, width=2))
         self.setMinimumHeight(140)
+        self._x_end = None
+
+    def set_x_end(self, end: float) -> None:
+        """A fixed step axis (the run's planned length): the axis is not re-laid out every tick."""
+        if end and end != self._x_end:
+            self._x_end = end
+            self.getPlotItem().enableAutoRange(x=False)
+            self.getPlotItem().setXRange(0, end, padding=0.02)
 
     def set_series(self, steps: np.ndarray, quantiles: np.ndarray) -> None:
         ok = np.isfinite(quantiles).all(axis=1) if len(quantiles) else np.zeros(0, bool)
@@ -69,6 +80,7 @@ class WeightsView(Panel):
         self.controller = controller
         self.views = []
         self.rows = []
+        self._table_time = 0.0
         self.layer_box = QComboBox()
         self.layer_box.currentIndexChanged.connect(lambda _i: self._render_selected())
         self.legend = QLabel()
@@ -117,9 +129,9 @@ class WeightsView(Panel):
 
     def _live(self) -> None:
         if shown(self):
-            self.refresh()
+            self.refresh(table=time.monotonic() - self._table_time >= TABLE_SECONDS)
 
-    def refresh(self) -> None:
+    def refresh(self, table: bool = True) -> None:
         problem = self.controller.network_problem()
         if problem:
             self.views, self.rows = [], []
@@ -141,7 +153,8 @@ class WeightsView(Panel):
         self.views = views
         self.show_content()
         self._render_selected()
-        self._render_table()
+        if table:
+            self._render_table()
 
     def _selected(self):
         index = self.layer_box.currentIndex()
@@ -176,6 +189,16 @@ class WeightsView(Panel):
         net = self.controller.workspace.network
         block = net[view.index]
         name = block.weight.name
+        history = getattr(self.controller.workspace, "run_history", None)
+        planned = (getattr(history, "steps_per_epoch", 0) or 0) * (getattr(history, "epochs", 0) or 0)
+        steps = recorder.steps
+        end = max(planned, steps[-1] if steps else 0)
+        key = (name, len(steps), steps[-1] if steps else None)
+        if key == getattr(self, "_distribution_key", None):
+            return   # nothing new recorded: leave the plots (and their axes) alone
+        self._distribution_key = key
+        for plot in (self.weights_plot, self.grads_plot):
+            plot.set_x_end(end)
         self.weights_plot.set_series(*recorder.series(name, "values"))
         self.grads_plot.set_series(*recorder.series(name, "grads"))
         if not recorder.steps:
@@ -184,6 +207,7 @@ class WeightsView(Panel):
             self.weights_plot.setTitle(f"{name}: weights over steps", size="9pt")
 
     def _render_table(self) -> None:
+        self._table_time = time.monotonic()
         controller = self.controller
         split = controller.test_set()
         images = split.images[:STATS_IMAGES] if split is not None else None

@@ -22,13 +22,24 @@ MARGIN = 6           # room to move the digit by its centre of mass
 MIN_EXTENT = 4.0       # a dot or a tiny scribble is not blown up beyond this many pixels
 
 
-def _segments(strokes):
-    """Starts and ends (K, 2) of every segment; a lone point is a zero-length segment."""
+def _segments(strokes, spacing=None):
+    """Starts and ends (K, 2) of every segment; a lone point is a zero-length segment.
+
+    With ``spacing`` (in the strokes' units), points closer than that to the last one kept are
+    dropped first: a mouse sends far more points than a 28x28 image can show, and every segment
+    costs time. A stroke keeps its first and last point.
+    """
     starts, ends = [], []
     for stroke in strokes:
         points = np.asarray(stroke, dtype=np.float64).reshape(-1, 2)
         if len(points) == 0:
             continue
+        if spacing and len(points) > 2:
+            travelled = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+            bucket = np.floor(travelled / spacing)
+            keep = np.concatenate([[True], bucket[1:] != bucket[:-1]])
+            keep[-1] = True
+            points = points[keep]
         if len(points) == 1:
             points = np.vstack([points, points])
         starts.append(points[:-1])
@@ -67,24 +78,6 @@ def _coverage(a, b, radius, offset, size=SIZE):
     return fine.reshape(size, SUPER, size, SUPER).mean(axis=(1, 3), dtype=np.float32)
 
 
-def _thin(a, b, spacing):
-    """Drop segment joints closer than ``spacing`` pixels: a mouse sends far more points than
-    the 28x28 result can show, and every segment costs time."""
-    last_end = None
-    out_a, out_b = [], []
-    for start, end in zip(a, b):
-        if last_end is not None and np.array_equal(start, last_end) and out_a:
-            # continuing the same stroke: extend the current segment while it is short
-            if np.hypot(*(out_b[-1] - out_a[-1])) < spacing:
-                out_b[-1] = end
-                last_end = end
-                continue
-        out_a.append(start)
-        out_b.append(end)
-        last_end = end
-    return np.array(out_a), np.array(out_b)
-
-
 def strokes_to_image(strokes):
     """A (28, 28) float32 image in [0, 1] from strokes: lists of (x, y) points, y pointing down.
 
@@ -102,9 +95,11 @@ def strokes_to_image(strokes):
     scale = (BOX - 2 * PEN_RADIUS) / longest
     if longest * scale < MIN_EXTENT or extent.max() == 0:
         scale = MIN_EXTENT / longest if extent.max() > 0 else 1.0
+    # Again, now thinned to one point per output pixel of pen travel.
+    a, b = _segments([np.asarray(stroke, np.float64).reshape(-1, 2) for stroke in strokes if len(stroke)],
+                     spacing=1.0 / scale)
     a = (a - low) * scale
     b = (b - low) * scale
-    a, b = _thin(a, b, spacing=1.0)
     size = extent * scale
     # Draw with the box in the middle of a field with a margin, then cut out the 28x28 window
     # whose centre is the ink's centre of mass: an exact whole-pixel move, drawn once.

@@ -20,6 +20,7 @@ import numpy as np
 
 QUANTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)
 BINS = 30
+SAMPLE = 8192   # values summarised per parameter: an evenly strided sample of a larger one
 
 
 class HistogramRecorder:
@@ -93,10 +94,21 @@ class HistogramRecorder:
 
 
 def _summary(array, bins):
-    flat = np.asarray(array, dtype=np.float64).ravel()
+    flat = np.asarray(array).ravel()
+    if flat.size > SAMPLE:
+        # Quantiles of a 100,000-value weight cost milliseconds that a training run would feel;
+        # an evenly strided sample of 8,192 draws the same bands. The extremes are kept exact.
+        low, high = flat.min(), flat.max()
+        flat = np.concatenate([flat[::flat.size // SAMPLE], [low, high]])
+    flat = flat.astype(np.float64)
     flat = flat[np.isfinite(flat)]
     if flat.size == 0:
         return None
-    quantiles = np.percentile(flat, QUANTILES)
+    flat.sort()
+    # Linear interpolation between the order statistics, as np.percentile's default does.
+    position = np.asarray(QUANTILES, dtype=np.float64) / 100 * (flat.size - 1)
+    below = np.floor(position).astype(int)
+    above = np.minimum(below + 1, flat.size - 1)
+    quantiles = flat[below] + (flat[above] - flat[below]) * (position - below)
     counts, edges = np.histogram(flat, bins=bins)
     return quantiles, counts, edges

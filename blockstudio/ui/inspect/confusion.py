@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QFont, QIcon
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QAbstractItemView, QGraphicsRectItem, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from blockstudio.ui.inspect.common import DIAGONAL_RGB, ERROR_RGB, ClickableImage, Panel, grey_pixmap
@@ -78,6 +78,10 @@ class ConfusionView(Panel):
                 text.setPos(col + 0.5, row + 0.5)
                 plot.addItem(text)
                 self.labels.append(text)
+        self.marker = QGraphicsRectItem(0, 0, 1, 1)   # the cell whose images the gallery shows
+        self.marker.setPen(pg.mkPen("#0f172a", width=3))
+        self.marker.setVisible(False)
+        plot.addItem(self.marker)
         self.plot.setMinimumSize(300, 300)
         self.plot.setToolTip("Rows: true class; columns: predicted. Click a cell to see its images.")
 
@@ -155,6 +159,8 @@ class ConfusionView(Panel):
         if result is None or split is None:
             return
         self.cell = (true, predicted)
+        self.marker.setRect(predicted, true, 1, 1)
+        self.marker.setVisible(True)
         self.indices = mistakes(result, true, predicted)
         names = split.class_names
         what = (f"{names[true]} recognised correctly" if true == predicted

@@ -60,7 +60,8 @@ class TraceDisplay(QWidget):
         plot.hideButtons()
         plot.getViewBox().setMouseEnabled(False, False)
         plot.setTitle("softmax: probability of each class", size="10pt")
-        plot.setYRange(0, 1, padding=0)
+        plot.setYRange(0, 1.15, padding=0)   # room above a full bar for its label
+        plot.getAxis("left").setTicks([[(v, f"{v:g}") for v in (0, 0.2, 0.4, 0.6, 0.8, 1.0)]])
         plot.setXRange(-0.6, 9.6, padding=0)
         plot.getAxis("left").enableAutoSIPrefix(False)
         self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, brush=BAR, pen=None)
@@ -78,6 +79,11 @@ class TraceDisplay(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.top_label)
         layout.addWidget(self.layers_widget, 3)
+        self.legend = QLabel("Each cell is one unit's output for this image: dark purple low, yellow high; "
+                             "<span style='background:#cbd5e1'>&nbsp;slate&nbsp;</span> = exactly 0 after a "
+                             "ReLU (a silent unit).")
+        self.legend.setStyleSheet("color: #64748b;")
+        layout.addWidget(self.legend)
         layout.addWidget(self.bars_widget, 2)
         self.probabilities = np.zeros(10)
 
@@ -131,7 +137,7 @@ class TraceDisplay(QWidget):
             if text.textItem.toPlainText() != value:
                 text.setText(value)
             if value:
-                text.setPos(i, min(float(probabilities[i]) + 0.12, 1.0))
+                text.setPos(i, float(probabilities[i]) + 0.01)
         names = self.class_names
         parts = [f"<b style='font-size:18px'>{names[top[0][0]]}</b> {top[0][1]:.1%}"]
         parts += [f"{names[c]} {p:.1%}" for c, p in top[1:]]

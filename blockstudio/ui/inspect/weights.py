@@ -115,6 +115,7 @@ class WeightsView(Panel):
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(plots)
         right.addWidget(self.table)
+        right.setSizes([300, 200])
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)

@@ -15,6 +15,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_train.py
 	$(PY) bench/bench_data.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_app.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_inspect.py
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -157,3 +157,21 @@ def test_dataset_preview_filters_by_class_and_sends_an_image_to_the_sample_view(
     assert preview.start == 96 and (split.labels[preview.indices] == 7).all()
     preview._clicked(12, 40)     # second tile of the first row
     assert "7" in window.inspection.sample.caption and f"#{preview.indices[1]}" in window.inspection.sample.caption
+
+
+def test_views_follow_reset_and_loaded_parameters(window, qtbot, mnist_dir, tmp_path):
+    ws = window.workspace
+    confusion = open_inspect(window, qtbot, "confusion")
+    train(window, qtbot, mnist_dir)
+    controller = window.inspection.controller
+    trained = controller.evaluation.confusion.copy()
+    ws.save_parameters(tmp_path / "p.npz")
+    ws.reset_parameters()
+    qtbot.waitUntil(lambda: controller.evaluation is None, timeout=3000)
+    assert "changed since it was evaluated" in confusion.message
+    sample = window.inspection.sample
+    qtbot.waitUntil(lambda: "no parameter values yet" in sample.message, timeout=3000)
+    ws.load_parameters(tmp_path / "p.npz")
+    qtbot.waitUntil(lambda: controller.evaluation is not None, timeout=5000)   # evaluated again, unasked
+    assert np.array_equal(controller.evaluation.confusion, trained) and confusion.message == ""
+    qtbot.waitUntil(lambda: sample.trace is not None and sample.message == "", timeout=3000)

@@ -10,7 +10,7 @@ from blockstudio.core.gluon import nn
 from blockstudio.workspace.inspect import (HistogramRecorder, evaluate, load_split, mistakes, parameter_stats,
                                            preview, score, snapshot, strokes_to_image, trace_sample, weight_views)
 from blockstudio.workspace.inspect.workspace_mixin import InspectionError
-from tests.workspace.conftest import add_net1
+from .conftest import add_net1
 
 
 def mlp(*layers, in_units=784):

@@ -126,20 +126,30 @@ def test_digit_pad_predicts_while_drawing_with_the_mouse(window, qtbot, mnist_di
 
 
 def test_weights_view_shows_unit_pictures_matrices_distributions_and_the_table(window, qtbot, mnist_dir):
+    ws = window.workspace
     weights = open_inspect(window, qtbot, "weights")
-    train(window, qtbot, mnist_dir, epochs=2)
+    add_net1(ws)
+    ws.set_training_settings(epochs=50, data_dir=str(mnist_dir))
+    finished = []
+    window.bridge.runFinished.connect(finished.append)
+    controller = window.inspection.controller
+    ws.start_training(limit=LIMIT)
+    # The live tick records the distributions while the run trains, and the view follows it.
+    qtbot.waitUntil(lambda: len(controller.recorder.steps) >= 2, timeout=15000)
     qtbot.waitUntil(lambda: weights.message == "" and bool(weights.views), timeout=3000)
+    ws.stop_training()
+    qtbot.waitUntil(lambda: bool(finished), timeout=15000)
+    steps = controller.recorder.steps
+    assert steps == sorted(set(steps)) and steps[-1] == len(ws.run_history.step_losses)
+    x, _ = weights.weights_plot.curves[4].getData()
+    assert len(x) == len(steps)
     assert [v.kind for v in weights.views] == ["units", "matrix", "matrix"]
     assert weights.picture.image.shape[2] == 3 and "128 units" in weights.legend.text()
-    # The unit tiles are the first layer's weights, each zero-centred: white where a weight is 0.
     assert weights.table.rowCount() == 6
     header = [weights.table.horizontalHeaderItem(c).text() for c in range(weights.table.columnCount())]
     assert header[-1] == "dead ReLU units"
     assert weights.table.item(0, 6).text().endswith("%") and weights.table.item(1, 6).text() == ""
-    controller = window.inspection.controller
-    assert len(controller.recorder.steps) >= 2                     # recorded during the run and at its end
-    x, _ = weights.weights_plot.curves[4].getData()
-    assert len(x) == len(controller.recorder.steps)
+    assert weights.table.item(0, 5).text() not in ("", "–")        # two snapshots: an update ratio
     weights.layer_box.setCurrentIndex(1)
     assert weights.picture.image.shape[:2] == (64, 128) and "64 units x 128 inputs" in weights.legend.text()
 

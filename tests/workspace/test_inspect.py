@@ -166,11 +166,19 @@ def test_digit_pad_image_is_fitted_centred_and_in_the_training_range():
     assert image.shape == (28, 28) and image.dtype == np.float32
     assert image.min() == 0.0 and image.max() == 1.0
     rows, cols = np.nonzero(image)
-    assert rows.max() - rows.min() + 1 in (20, 21)          # the long side fills the 20x20 box
+    assert rows.max() - rows.min() + 1 == 20                # the long side fills the 20x20 box, as in MNIST
     assert cols.max() - cols.min() + 1 < 16                 # the aspect ratio is kept
     r, c = centre_of_mass(image)
     assert abs(r - 13.5) <= 0.5 and abs(c - 13.5) <= 0.5    # centred by centre of mass
     assert ((image > 0) & (image < 1)).sum() > 20           # anti-aliased edges, grey levels
+
+
+def test_digit_pad_strokes_carry_about_as_much_ink_as_mnist_digits(datasets_dir):
+    split = load_split("mnist", datasets_dir / "mnist", train=False)
+    ink = {d: (split.images[split.labels == d][..., 0] / 255).sum(axis=(1, 2)).mean() for d in (0, 1)}
+    zero = strokes_to_image([ring(100, 100, 50, 80)]).sum()
+    one = strokes_to_image([[(10, 10), (10, 90)]]).sum()
+    assert 0.85 < zero / ink[0] < 1.15 and 0.85 < one / ink[1] < 1.15
 
 
 def test_digit_pad_ignores_where_and_how_big_the_digit_was_drawn():
@@ -190,7 +198,8 @@ def test_digit_pad_moves_a_lopsided_digit_by_its_centre_of_mass_not_its_box():
 def test_digit_pad_without_ink_is_blank_and_a_dot_stays_a_dot():
     assert not strokes_to_image([]).any() and not strokes_to_image([[]]).any()
     dot = strokes_to_image([[(5, 5)]])
-    assert 0 < (dot > 0).sum() <= 16
+    rows, cols = np.nonzero(dot)
+    assert np.ptp(rows) + 1 <= 7 and np.ptp(cols) + 1 <= 7 and dot.max() == 1.0   # not blown up to 20x20
 
 
 # -- weights and the parameter table ---------------------------------------------------------

@@ -1,6 +1,10 @@
 """Inspection computations: evaluation and the confusion matrix, mistakes, a sample's activations,
 the digit pad's MNIST preprocessing, weight pictures, the parameter table, histograms, preview."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -282,3 +286,25 @@ def test_preview_pages_through_all_images_or_one_class(datasets_dir):
     assert total == int((split.labels == 7).sum()) and len(sevens) == 20
     assert (split.labels[sevens] == 7).all() and sevens.tolist() == sorted(sevens.tolist())
     assert load_split("mnist", datasets_dir / "mnist", train=True) is split  # read once
+
+
+def test_the_inspection_computations_need_no_qt(tmp_path):
+    script = """
+import sys
+class NoQt:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6'):
+            raise ImportError('Qt is not available here: ' + name)
+sys.meta_path.insert(0, NoQt())
+import numpy as np
+from blockstudio.workspace import Workspace
+from blockstudio.workspace.inspect import strokes_to_image, score
+ws = Workspace()
+assert strokes_to_image([[(0, 0), (0, 10)]]).shape == (28, 28)
+assert score(np.eye(10), np.arange(10)).accuracy == 1.0
+print('ok', any(m.split('.')[0] == 'PySide6' for m in sys.modules))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "BLOCKSTUDIO_CONFIG_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok False"

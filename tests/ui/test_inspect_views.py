@@ -75,6 +75,15 @@ def test_a_run_is_evaluated_and_a_cell_opens_its_mistakes_most_confident_first(w
     assert int(np.argmax(sample.trace.probabilities)) == predicted
 
 
+def test_the_matrix_on_screen_follows_each_epoch_of_a_run(window, qtbot, mnist_dir):
+    open_inspect(window, qtbot, "confusion")
+    controller = window.inspection.controller
+    steps = []
+    controller.evaluationChanged.connect(lambda: steps.append(controller.evaluation_step))
+    train(window, qtbot, mnist_dir, epochs=3)
+    assert len(steps) >= 2 and controller.evaluation is not None   # during the run, and after it
+
+
 def test_sample_view_shows_each_layer_and_relu_zeros_as_silent(window, qtbot, mnist_dir):
     ws = window.workspace
     add_net1(ws)
@@ -118,6 +127,11 @@ def test_digit_pad_predicts_while_drawing_with_the_mouse(window, qtbot, mnist_di
     assert pad.last_latency is not None
     pad.set_strokes([[(140, 40), (140, 240)], [(100, 60), (180, 60)]])
     two = pad.image.copy()
+    pad.send_button.click()
+    sample = window.inspection.sample
+    assert sample.caption == "drawn on the digit pad" and np.array_equal(sample.image, two)
+    assert np.allclose(sample.trace.probabilities, pad.trace.probabilities)
+    window.inspection.show_tab("digit_pad")
     pad.undo_button.click()
     qtbot.waitUntil(lambda: len(canvas.strokes) == 1 and not np.array_equal(pad.image, two), timeout=3000)
     pad.clear_button.click()
@@ -136,6 +150,7 @@ def test_weights_view_shows_unit_pictures_matrices_distributions_and_the_table(w
     ws.start_training(limit=LIMIT)
     # The live tick records the distributions while the run trains, and the view follows it.
     qtbot.waitUntil(lambda: len(controller.recorder.steps) >= 2, timeout=15000)
+    assert controller.evaluation is None     # the matrix is not on screen: no evaluation per epoch
     qtbot.waitUntil(lambda: weights.message == "" and bool(weights.views), timeout=3000)
     ws.stop_training()
     qtbot.waitUntil(lambda: bool(finished), timeout=15000)

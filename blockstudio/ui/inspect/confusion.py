@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QFont, QIcon
 from PySide6.QtWidgets import (QAbstractItemView, QGraphicsRectItem, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from blockstudio.ui.inspect.common import DIAGONAL_RGB, ERROR_RGB, ClickableImage, Panel, grey_pixmap
+from blockstudio.ui.inspect.common import DIAGONAL_RGB, ERROR_RGB, ClickableImage, Panel, grey_pixmap, shown
 from blockstudio.workspace.inspect import mistakes
 
 CELL_FONT = QFont()
@@ -124,7 +124,14 @@ class ConfusionView(Panel):
         layout.addWidget(splitter)
 
         controller.evaluationChanged.connect(self.refresh)
+        # During a run, the matrix follows at each epoch's end, and only while it is on screen:
+        # the 10,000 images cost tens of milliseconds the run would otherwise keep.
+        controller.bridge.epochFinished.connect(self._epoch_finished)
         self.refresh()
+
+    def _epoch_finished(self, _event) -> None:
+        if shown(self):
+            self.controller.evaluate()
 
     def refresh(self) -> None:
         result = self.controller.evaluation

@@ -104,6 +104,8 @@ class DigitPadView(Panel):
         self.canvas = DrawingCanvas()
         self.clear_button = QPushButton("Clear")
         self.undo_button = QPushButton("Undo stroke")
+        self.send_button = QPushButton("Open in the sample view")
+        self.send_button.clicked.connect(self.send_to_sample)
         self.clear_button.clicked.connect(self.canvas.clear)
         self.undo_button.clicked.connect(self.canvas.undo_stroke)
         self.preview = QLabel()
@@ -123,6 +125,7 @@ class DigitPadView(Panel):
         left.addWidget(self.canvas)
         left.addLayout(buttons)
         left.addLayout(seen)
+        left.addWidget(self.send_button)
         left.addWidget(self.hint)
         left.addStretch(1)
         self.display = TraceDisplay()
@@ -186,6 +189,10 @@ class DigitPadView(Panel):
         if self._changed_at is not None:
             self.last_latency = time.perf_counter() - self._changed_at
             self._changed_at = None
+
+    def send_to_sample(self) -> None:
+        if self.canvas.strokes:
+            self.controller.request_sample(self.image.copy(), "drawn on the digit pad")
 
     def _untrained_note(self) -> str:
         return " (The network is untrained: its answers are random.)" if self.controller.untrained() else ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from blockstudio.workspace.inspect import HistogramRecorder
+from blockstudio.workspace.inspect.workspace_mixin import check_inspectable
 
 LIVE_MS = 500          # 2 Hz while training: each tick's repaint holds the GIL the worker needs
 STATS_IMAGES = 500     # test images for the dead-ReLU fraction
@@ -79,7 +80,7 @@ class InspectController(QObject):
     def network_problem(self) -> str:
         """Why the network cannot be inspected now ("" when it can)."""
         try:
-            self.workspace.check_inspectable()
+            check_inspectable(self.workspace.network)
         except ValueError as error:
             return str(error)
         return ""

@@ -15,8 +15,21 @@ class InspectionError(ValueError):
     """Nothing to inspect yet: no values in the network, or no data; the message says what to do."""
 
 
+def check_inspectable(net):
+    """Return ``net``, or raise InspectionError unless it has layers and every parameter has values.
+
+    Checking never initialises anything: a deferred parameter stays deferred.
+    """
+    if not len(net):
+        raise InspectionError("The network has no layers yet: add some, then train it.")
+    if any(p._data is None for p in net.collect_params().values()):
+        raise InspectionError("The network has no parameter values yet: train it, load parameters, "
+                              "or pass one batch first.")
+    return net
+
+
 class InspectionMixin:
-    """``evaluate``, ``test_set`` and ``inspection_snapshot`` for a Workspace."""
+    """``evaluate``, ``test_set``, ``inspection_snapshot`` and ``inspection_lock`` for a Workspace."""
 
     def test_set(self, train=False):
         """The test (or training) split the training settings point at, or None when not found."""
@@ -24,16 +37,6 @@ class InspectionMixin:
             return find_split(self.training_settings, train)
         except (OSError, ValueError):
             return None
-
-    def check_inspectable(self):
-        """Raise InspectionError unless every parameter of the network has values."""
-        net = self.network
-        if not len(net):
-            raise InspectionError("The network has no layers yet: add some, then train it.")
-        if any(p._data is None for p in net.collect_params().values()):
-            raise InspectionError("The network has no parameter values yet: train it, load parameters, "
-                                  "or pass one batch first.")
-        return net
 
     def inspection_lock(self):
         """A lock held while reading parameters that a run may be updating (a whole step at a time)."""
@@ -45,7 +48,7 @@ class InspectionMixin:
         ``limit`` uses the first ``limit`` test images. Raises InspectionError when there are no
         values to evaluate or no test data, ValueError when the network's output does not fit.
         """
-        net = self.check_inspectable()
+        net = check_inspectable(self.network)
         split = self.test_set()
         if split is None:
             from blockstudio.workspace.data import not_found_message

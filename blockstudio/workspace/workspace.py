@@ -19,9 +19,9 @@ from blockstudio.workspace import parameters as params_io
 from blockstudio.workspace.data import sample_batch
 from blockstudio.workspace.errors import LockedError, ProjectFileError
 from blockstudio.workspace.events import Events
-from blockstudio.workspace.inspect.workspace_mixin import InspectionMixin
 from blockstudio.workspace.history import (Document, History, InsertLayer, MoveLayer, RemoveLayer, SetInputShape,
                                            SetTraining, UpdateLayer)
+from blockstudio.workspace.inspect.workspace_mixin import InspectionMixin
 from blockstudio.workspace.project import SUFFIX, read_project, write_project
 from blockstudio.workspace.recent import RecentFiles
 from blockstudio.workspace.shapes import NetworkState

@@ -167,6 +167,12 @@ def test_weights_view_shows_unit_pictures_matrices_distributions_and_the_table(w
     assert weights.table.item(0, 5).text() not in ("", "–")        # two snapshots: an update ratio
     weights.layer_box.setCurrentIndex(1)
     assert weights.picture.image.shape[:2] == (64, 128) and "64 units x 128 inputs" in weights.legend.text()
+    # A second run starts its own record: its steps count from 1 again.
+    finished.clear()
+    ws.set_training_settings(epochs=1)
+    ws.start_training(limit=LIMIT)
+    qtbot.waitUntil(lambda: bool(finished), timeout=15000)
+    assert controller.recorder.steps[-1] == len(ws.run_history.step_losses) == LIMIT // 64
 
 
 def test_dataset_preview_filters_by_class_and_sends_an_image_to_the_sample_view(window, qtbot, mnist_dir):

@@ -125,9 +125,9 @@ class InspectController(QObject):
 
     def _on_state(self, state: str) -> None:
         if state == "running" and not self._live.isActive():
-            if self.last_snapshot is None or getattr(self.workspace.run_history, "step_losses", None) == []:
-                self.recorder.clear()
-                self.previous_snapshot = self.last_snapshot = None
+            # A run starts (a resume finds the timer still running): its steps count from 1 again.
+            self.recorder.clear()
+            self.previous_snapshot = self.last_snapshot = None
             self._live.start()
         elif state == "idle":
             self._live.stop()

@@ -105,6 +105,8 @@ class TraceDisplay(QWidget):
             self.layers_widget.nextRow()
             self.strips.append((label, box, item))
         self.layers_widget.ci.layout.setColumnStretchFactor(1, 5)
+        # A fixed title column: a changing "n silent" count then re-lays out nothing else.
+        self.layers_widget.ci.layout.setColumnFixedWidth(0, 230)
 
     def show_trace(self, trace) -> None:
         key = tuple((layer.title, layer.values.size) for layer in trace.layers)

@@ -48,6 +48,8 @@ class DistributionPlot(pg.PlotWidget):
         self.curves[4].setPen(pg.mkPen(colour, width=2))
         self.setMinimumHeight(140)
         self._x_end = None
+        self._y_range = None
+        self.getPlotItem().enableAutoRange(y=False)
 
     def set_x_end(self, end: float) -> None:
         """A fixed step axis (the run's planned length): the axis is not re-laid out every tick."""
@@ -64,6 +66,19 @@ class DistributionPlot(pg.PlotWidget):
             quantiles = np.repeat(quantiles, 2, axis=0)
         for i, curve in enumerate(self.curves):
             curve.setData(steps, quantiles[:, i] if len(steps) else [])
+        if len(steps):
+            self._fit_y(float(quantiles.min()), float(quantiles.max()))
+
+    def _fit_y(self, low: float, high: float) -> None:
+        """Move the value axis only when the bands leave it or shrink to under half of it:
+        re-laying an axis out on every tick costs more than all the bands together."""
+        if self._y_range is not None:
+            bottom, top = self._y_range
+            if bottom <= low and high <= top and (high - low) >= 0.5 * (top - bottom):
+                return
+        margin = 0.1 * (high - low) or 0.1 * max(abs(high), 1e-6)
+        self._y_range = (low - margin, high + margin)
+        self.getPlotItem().setYRange(*self._y_range, padding=0)
 
 
 class WeightsView(Panel):
@@ -229,7 +244,8 @@ class WeightsView(Panel):
                 if item is None:
                     item = QTableWidgetItem()
                     self.table.setItem(r, c, item)
-                item.setText(text)
+                if item.text() != text:   # each setText repaints the table: only real changes
+                    item.setText(text)
 
 
 def _num(value):

@@ -60,18 +60,15 @@ class TraceDisplay(QWidget):
         plot.hideButtons()
         plot.getViewBox().setMouseEnabled(False, False)
         plot.setTitle("softmax: probability of each class", size="10pt")
-        plot.setYRange(0, 1.15, padding=0)   # room above a full bar for its label
+        plot.setYRange(0, 1.02, padding=0)
         plot.getAxis("left").setTicks([[(v, f"{v:g}") for v in (0, 0.2, 0.4, 0.6, 0.8, 1.0)]])
         plot.setXRange(-0.6, 9.6, padding=0)
         plot.getAxis("left").enableAutoSIPrefix(False)
+        # Two brushes made once; the probabilities themselves are in the top line (ten value
+        # labels on the bars cost as much to repaint as everything else here together).
+        self._brushes = (pg.mkBrush(BAR), pg.mkBrush(BAR_TOP))
         self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, brush=BAR, pen=None)
         plot.addItem(self.bars)
-        self.bar_labels = []
-        for i in range(10):
-            text = pg.TextItem("", color="#0f172a", anchor=(0.5, 1.0))
-            text.setPos(i, 0)
-            plot.addItem(text)
-            self.bar_labels.append(text)
         self.set_class_names(self.class_names)
         self.bars_widget.setMinimumHeight(150)
 
@@ -132,14 +129,8 @@ class TraceDisplay(QWidget):
             return
         self.probabilities = probabilities
         top = trace.top(3)
-        brushes = [pg.mkBrush(BAR_TOP if i == top[0][0] else BAR) for i in range(10)]
+        brushes = [self._brushes[i == top[0][0]] for i in range(10)]
         self.bars.setOpts(height=probabilities, brushes=brushes)
-        for i, text in enumerate(self.bar_labels):
-            value = f"{probabilities[i]:.0%}" if probabilities[i] >= 0.005 else ""
-            if text.textItem.toPlainText() != value:
-                text.setText(value)
-            if value:
-                text.setPos(i, float(probabilities[i]) + 0.01)
         names = self.class_names
         parts = [f"<b style='font-size:18px'>{names[top[0][0]]}</b> {top[0][1]:.1%}"]
         parts += [f"{names[c]} {p:.1%}" for c, p in top[1:]]
@@ -149,6 +140,4 @@ class TraceDisplay(QWidget):
         self.layers_widget.clear()
         self.strips, self._layout_key = [], None
         self.bars.setOpts(height=np.zeros(10))
-        for text in self.bar_labels:
-            text.setText("")
         self.top_label.setText("")

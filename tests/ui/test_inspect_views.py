@@ -2,7 +2,8 @@
 mistake, the sample view, the digit pad drawn with the mouse, weights, the dataset preview."""
 
 import numpy as np
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
 
 from blockstudio.ui.inspect.common import SILENT_RGB
 from blockstudio.workspace.inspect import mistakes, strokes_to_image
@@ -114,8 +115,6 @@ def test_digit_pad_predicts_while_drawing_with_the_mouse(window, qtbot, mnist_di
     for y in range(50, 250, 10):
         qtbot.mouseMove(canvas, QPoint(140, y))
         # QTest's mouseMove carries no button: send the drag as a real move event would.
-        from PySide6.QtCore import QPointF
-        from PySide6.QtGui import QMouseEvent
         event = QMouseEvent(QMouseEvent.Type.MouseMove, QPointF(140, y), QPointF(140, y),
                             Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
         canvas.mouseMoveEvent(event)

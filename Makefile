@@ -17,6 +17,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_data.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_app.py
 	$(PY) bench/bench_memory.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_inspect.py
 
 # Quiet unless it fails: pip's and the build backend's chatter goes to $(VENV)/setup.log, and
 # is printed only when a step fails (it read like errors on every first `make run`).

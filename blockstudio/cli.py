@@ -7,6 +7,8 @@
                                          train on MNIST, save the parameters beside the project
     blockstudio export PROJECT.bsproj -o script.py
                                          write a self-contained training script
+    blockstudio evaluate PROJECT.bsproj [--params FILE] [--data DIR] [--json]
+                                         accuracy, loss, per-class figures, confusion matrix
 
 Problems (a bad argument, a damaged project, missing data) print one ``blockstudio: error:``
 line on stderr and exit non-zero: 2 for a bad command line, 1 for anything else.
@@ -26,6 +28,7 @@ HELP = """usage: blockstudio [PROJECT.bsproj]
        blockstudio train PROJECT.bsproj [--epochs N] [--batch-size N] [--validation N] [--patience N]
                          [--data DIR] [--limit N] [--resume] [-o FILE]
        blockstudio export PROJECT.bsproj -o SCRIPT.py
+       blockstudio evaluate PROJECT.bsproj [--params FILE] [--data DIR] [--json]
 
 Compose, train and understand neural networks. Without a command, opens the window
 (on PROJECT when given). 'blockstudio train --help' and 'blockstudio export --help' say more."""
@@ -95,6 +98,8 @@ def _main(argv=None):
         return train_command(argv[1:])
     if argv and argv[0] == "export":
         return export_command(argv[1:])
+    if argv and argv[0] == "evaluate":
+        return evaluate_command(argv[1:])
     if argv and argv[0] in ("-h", "--help"):
         print(HELP)
         return 0
@@ -154,6 +159,47 @@ def export_command(argv):
         return _fail(f"cannot export {args.project}: {_describe(error)}")
     print(f"Wrote {args.output}.")
     print(run_instructions(args.output, script_data_folder(data.document.training)))
+    return 0
+
+
+def evaluate_command(argv):
+    """Evaluate the project's recorded parameters (or --params) on the test set."""
+    import json
+
+    from blockstudio.workspace import Workspace
+    from blockstudio.workspace.errors import ParameterLoadError, ProjectFileError, SettingError
+
+    parser = _Parser(prog="blockstudio evaluate",
+                     description="Evaluate the project's network on the test set: accuracy, loss, per-class "
+                                 "precision and recall, and the confusion matrix (rows: true class, columns: "
+                                 "predicted).")
+    parser.add_argument("project", help="the .bsproj project")
+    parser.add_argument("--params", metavar="FILE",
+                        help="parameters to evaluate (.npz or MXNet .params) instead of the project's own")
+    parser.add_argument("--data", metavar="DIR", help="folder holding the MNIST .gz files")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    args = parser.parse_args(argv)
+    if args.data is not None and not os.path.isdir(args.data):
+        return _fail(f"--data {args.data}: no such folder", USAGE_ERROR)
+    ws = Workspace()
+    try:
+        for warning in ws.open(args.project):
+            print(f"blockstudio: warning: {warning}", file=sys.stderr)
+        if args.params:
+            ws.load_parameters(args.params)
+        elif not ws.has_trained_parameters:
+            return _fail(f"{os.path.basename(args.project)} has no recorded parameters to evaluate: train it "
+                         f"first (blockstudio train {args.project}) or give a file with --params FILE")
+        if args.data is not None:
+            ws.set_training_settings(data_dir=os.path.abspath(args.data))
+        result = ws.evaluate()
+    except (ProjectFileError, ParameterLoadError, SettingError, ValueError) as error:
+        return _fail(error)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        split = ws.test_set()
+        print(result.table(split.class_names if split is not None else None))
     return 0
 
 

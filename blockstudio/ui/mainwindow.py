@@ -27,6 +27,7 @@ from blockstudio.ui.bridge import WorkspaceBridge
 from blockstudio.ui.canvas import NetworkCanvas
 from blockstudio.ui.dialogs import Dialogs
 from blockstudio.ui.file_commands import FileCommands
+from blockstudio.ui.inspect import install as install_inspection
 from blockstudio.ui.inspector import Inspector
 from blockstudio.ui.palette import LayerPalette
 from blockstudio.ui.plots import TrainingPlots
@@ -85,6 +86,7 @@ class MainWindow(FileCommands, ViewCommands, WindowLayout, QMainWindow):
         self.actions = create_actions(self)
         docks = [self.palette_dock, self.inspector_dock, self.training_dock, self.output_dock]
         self.menus = build_menus(self, self.actions, self._fill_recent_menu, docks)
+        install_inspection(self)  # the Inspect dock, Run > Evaluate (blockstudio/ui/inspect)
         self.toolbar = build_toolbar(self, self.actions)
         self.canvas.addAction(self.actions["delete"])
         self.canvas.set_context_actions([self.actions["duplicate"], self.actions["delete"]])

@@ -22,6 +22,7 @@ from blockstudio.workspace.errors import LockedError, ProjectFileError
 from blockstudio.workspace.events import Events
 from blockstudio.workspace.history import (Document, History, InsertLayer, MoveLayer, RemoveLayer, SetInputShape,
                                            SetTraining, UpdateLayer)
+from blockstudio.workspace.inspect.workspace_mixin import InspectionMixin
 from blockstudio.workspace.project import SUFFIX, read_project
 from blockstudio.workspace.recent import RecentFiles
 from blockstudio.workspace.shapes import NetworkState, network_input_shape, to_network_layout
@@ -30,7 +31,7 @@ from blockstudio.workspace.trainer_control import TrainingControl
 from blockstudio.workspace.validation import read_best_epoch
 
 
-class Workspace(TrainingControl):
+class Workspace(TrainingControl, InspectionMixin):
     """One open project and everything done to it; see the module docstring.
 
     ``recent_files`` may be a ``RecentFiles`` (tests pass one in a temporary folder).

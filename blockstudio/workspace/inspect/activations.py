@@ -1,0 +1,96 @@
+"""One image through the network, layer by layer: what each layer outputs, and the prediction.
+
+The children of the ``nn.Sequential`` run one at a time on a batch of one, so every layer's
+output is seen exactly as the network computes it (a Dense with ``activation="relu"`` shows
+its output after the ReLU; its exact zeros are the units that stayed silent).
+
+>>> trace = trace_sample(ws.network, image)           # image: (28, 28) or (28, 28, 1)
+>>> [layer.title for layer in trace.layers]           # doctest: +SKIP
+['Dense(128, relu)', 'Dense(64, relu)', 'Dense(10)']
+>>> trace.top(3)                                      # doctest: +SKIP
+[(7, 0.991), (3, 0.004), (9, 0.002)]
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from blockstudio.workspace.inspect.data import as_input
+
+
+@dataclass
+class LayerOutput:
+    index: int
+    title: str           # e.g. "Dense(128, relu)"
+    values: np.ndarray   # the layer's output for the one image, flattened
+    shape: tuple         # its shape without the batch axis
+    relu: bool           # ends in a ReLU: zeros are silent units
+
+
+@dataclass
+class Trace:
+    layers: list
+    probabilities: np.ndarray | None   # softmax of the last output when it has 10 scores, else None
+
+    def top(self, k=3):
+        """The ``k`` most probable classes as ``(class, probability)``, most probable first."""
+        if self.probabilities is None:
+            return []
+        order = np.argsort(-self.probabilities, kind="stable")[:k]
+        return [(int(c), float(self.probabilities[c])) for c in order]
+
+
+def block_title(block):
+    """A short name for a layer: ``Dense(128, relu)``, ``Activation(tanh)``, ``Dropout(0.5)``."""
+    kind = type(block).__name__
+    if kind == "Dense":
+        act = block.act._act_type if block.act is not None else None
+        return f"Dense({block._units}{', ' + act if act else ''})"
+    if kind == "Activation":
+        return f"Activation({block._act_type})"
+    if kind == "Dropout":
+        return f"Dropout({block._rate:g})"
+    return kind
+
+
+def ends_in_relu(block):
+    kind = type(block).__name__
+    if kind == "Dense":
+        return block.act is not None and block.act._act_type == "relu"
+    return kind == "Activation" and block._act_type == "relu"
+
+
+def softmax(scores):
+    shifted = np.asarray(scores, dtype=np.float64) - np.max(scores)
+    e = np.exp(shifted)
+    return e / e.sum()
+
+
+def trace_sample(net, image, num_classes=10):
+    """Every layer's output for one image (uint8 or float, (28, 28) or (28, 28, 1)).
+
+    Raises ValueError when the network cannot run on it (parameters not resolved, wrong sizes).
+    """
+    from blockstudio.core import autograd
+    from blockstudio.core.ndarray import NDArray
+
+    image = as_input(image)
+    if image.ndim == 2:
+        image = image[..., np.newaxis]
+    x = NDArray(image[np.newaxis])
+    layers = []
+    with autograd.pause():
+        for index, block in enumerate(net[i] for i in range(len(net))):
+            if _has_deferred(block):
+                raise ValueError(f"Layer {index + 1} ({block_title(block)}) has no values yet: "
+                                 f"train the network, or pass one batch, first.")
+            x = block(x)
+            out = x._data[0]
+            layers.append(LayerOutput(index, block_title(block), out.ravel().copy(), out.shape, ends_in_relu(block)))
+    last = layers[-1].values if layers else None
+    probabilities = softmax(last) if last is not None and last.size == num_classes else None
+    return Trace(layers, probabilities)
+
+
+def _has_deferred(block):
+    return any(p._data is None for p in block.collect_params().values())

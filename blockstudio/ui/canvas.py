@@ -226,7 +226,8 @@ class NetworkCanvas(QWidget):
         from blockstudio.workspace.data import dataset_title
 
         ws = self.workspace
-        self.input_card.update_shape(ws.input_shape, dataset_title(ws.training_settings.dataset))
+        self.input_card.update_shape(ws.input_shape, dataset_title(ws.training_settings.dataset),
+                                     getattr(ws, "network_input_shape", None))
 
     def rebuild(self) -> None:
         """Make the cards match the workspace's layers (reusing cards by uid)."""

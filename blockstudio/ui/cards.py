@@ -292,11 +292,17 @@ class InputCard(Card):
         self.params_label.hide()
         self.count_label.hide()
 
-    def update_shape(self, shape, dataset_title: str = "MNIST") -> None:
+    def update_shape(self, shape, dataset_title: str = "MNIST", network_shape=None) -> None:
+        """``network_shape``: how the network receives the batch when that differs (channels
+        first, for a network with a Conv2D)."""
         self.right_label.setText(f'<span style="color:{style.MUTED}">shape</span> <b>{style.shape_html(shape)}</b>')
+        moved = ""
+        if network_shape is not None and tuple(network_shape) != tuple(shape):
+            moved = (f' · reaches the network channels first as <b>{style.shape_html(network_shape)}</b>'
+                     f' (for Conv2D)')
         self.settings_label.setText(
             f'<span style="color:{style.MUTED}">batch first: (batch, height, width, channels) '
-            f'for {style.escape(dataset_title)} images · click to edit</span>')
+            f'for {style.escape(dataset_title)} images{moved} · click to edit</span>')
 
 
 class OutputCard(Card):

@@ -93,7 +93,7 @@ class LayerPalette(QWidget):
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.list)
+        layout.addWidget(self.list, 10)   # the list takes the room first (up to its full height)
         layout.addWidget(hint)
         layout.addStretch(1)
         # Every kind without a scroll bar when the dock has the room, the hint right under the
@@ -105,7 +105,8 @@ class LayerPalette(QWidget):
         bold = self.list.font()
         bold.setBold(True)
         widest = max((QFontMetrics(bold).horizontalAdvance(k) for k in kinds), default=0)
-        self.list.setMinimumWidth(widest + 22 + 26)
+        # icon, then the item's margins, padding, border and the gap before the text (style.py)
+        self.list.setMinimumWidth(widest + 22 + 30)
 
     def kinds(self) -> list[str]:
         return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]

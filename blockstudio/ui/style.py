@@ -155,7 +155,7 @@ QLineEdit[invalid="true"] {{
 QListWidget#palette {{ border: none; background: transparent; outline: 0; }}
 QListWidget#palette::item {{
     border: 1px solid {c.border}; border-radius: 6px; background: {c.card_bg}; color: {c.text};
-    padding: 6px; margin: 3px 6px;
+    padding: 5px 4px; margin: 3px 2px;
 }}
 QListWidget#palette::item:hover {{ border-color: {c.accent}; }}
 QListWidget#palette::item:selected {{ border-color: {c.accent}; color: {c.text}; background: {c.card_bg}; }}

@@ -348,6 +348,11 @@ class _Pool2D(LayerKind):
         return getattr(nn, self.name)(s["pool_size"], strides=s["strides"] or None, padding=s["padding"],
                                       ceil_mode=s["ceil_mode"], **extra)
 
+    def card_items(self, s):
+        items = super().card_items(s)
+        return [(name, f"{s['pool_size']} (pool size)" if name == "strides" and not s["strides"] else value, note)
+                for name, value, note in items]
+
     def title(self, s):
         stride = f", strides={s['strides']}" if s["strides"] and s["strides"] != s["pool_size"] else ""
         return f"{self.name}({s['pool_size']}x{s['pool_size']}{stride})"

@@ -76,6 +76,11 @@ class Workspace(TrainingControl, InspectionMixin):
     input_info = input_shape
 
     @property
+    def network_input_shape(self):
+        """How the network receives a batch: the input shape, channels first for a Conv2D."""
+        return network_input_shape(self._doc)
+
+    @property
     def training_settings(self):
         return self._doc.training
 

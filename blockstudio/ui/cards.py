@@ -115,20 +115,21 @@ class Card(QFrame):
         self.error_label.setVisible(self.error is not None)
         self.error_label.setText(f"⚠ {message}" if message else "")
         self.setToolTip(message or "")
-        self._fit_height()
+        self._fit_height(text_changed=True)
         self.update()
 
-    def _fit_height(self) -> None:
+    def _fit_height(self, text_changed: bool = False) -> None:
         """At least as tall as the wrapped lines need at this width. (The column's layout item
         kept a height-for-width from before a text change and cut a wrapped line off.)"""
         layout = self.layout()
-        # A text change invalidates only the top layout; the rows' cached heights-for-width are
-        # cleared when Qt next lays out, too late for this measurement: clear them now.
-        for i in range(layout.count()):
-            row = layout.itemAt(i).layout()
-            if row is not None:
-                row.invalidate()
-        layout.invalidate()
+        if text_changed:
+            # A text change invalidates only the top layout; the rows' cached heights-for-width
+            # are cleared when Qt next lays out, too late for this measurement: clear them now.
+            # (Never on a layout request itself: invalidating posts another one, a busy loop.)
+            for i in range(layout.count()):
+                row = layout.itemAt(i).layout()
+                if row is not None:
+                    row.invalidate()
         need = layout.totalHeightForWidth(max(1, self.width()))
         if need > 0 and need != self.minimumHeight():
             self.setMinimumHeight(need)
@@ -237,7 +238,7 @@ class BlockCard(Card):
         else:
             self.count_label.setText(f"<b>{style.count_text(count)}</b> params")
         self.set_error(info.error)
-        self._fit_height()
+        self._fit_height(text_changed=True)
         self.update()
 
     def mousePressEvent(self, event):

@@ -275,7 +275,9 @@ class TrainingPlots(QWidget):
         if not values.size:
             return self._y_top
         head = float(values[:50].max())
-        return 1.08 * min(float(values.max()), max(head, 4.0 * float(np.median(values))))
+        middle = values.size // 2
+        median = float(np.partition(values, middle)[middle])  # np.median's first call costs ~15 ms
+        return 1.08 * min(float(values.max()), max(head, 4.0 * median))
 
     def _y_range(self) -> tuple:
         top = self._y_top or 1.0

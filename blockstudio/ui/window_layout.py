@@ -64,9 +64,17 @@ class WindowLayout:
         column = self.inspector_dock.height() + dock.height()
         self.resizeDocks([self.inspector_dock, dock], [max(100, column - need), need], Qt.Orientation.Vertical)
 
+    def _fit_training_dock_later(self) -> None:
+        self._fit_pending = False
+        self._fit_training_dock()
+
     def eventFilter(self, watched, event):
-        if watched is self.training_panel and event.type() == QEvent.Type.LayoutRequest:
-            QTimer.singleShot(0, self._fit_training_dock)
+        # The panel re-lays out 4 times a second while training (its status line): one pending
+        # check at a time, and a cheap one (resizeDocks only when the panel really outgrew the dock).
+        if (watched is self.training_panel and event.type() == QEvent.Type.LayoutRequest
+                and not getattr(self, "_fit_pending", False)):
+            self._fit_pending = True
+            QTimer.singleShot(0, self._fit_training_dock_later)
         return super().eventFilter(watched, event)
 
     def _fit_docks(self) -> None:

@@ -162,3 +162,13 @@ def clipped_card_text(canvas):
                 problems.append(f"{name}: {label.text()[:40]!r} needs width {label.sizeHint().width()}, "
                                 f"has {label.width()}")
     return problems
+
+
+def dispose(window):
+    """Close and delete a window a test made itself (the ``window`` fixture's teardown checks that
+    no MainWindow outlives its test; garbage collection alone deletes it at an unknown time)."""
+    from PySide6.QtCore import QEvent
+
+    window.close()
+    window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -242,3 +242,32 @@ def test_every_arrow_is_repainted_after_an_insert_and_an_undone_delete(window):
         for gap in gaps:
             assert gap.isEmpty() or recorder.region.contains(gap), f"the gap {gap} kept its old arrow"
     board.removeEventFilter(recorder)
+
+
+class _LayoutRequests(QObject):
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.count += 1
+        return False
+
+
+def test_an_idle_canvas_does_no_layout_work(window):
+    """Re-measuring a card on every layout request once posted a new one: a busy loop that took a
+    third of the GUI thread during training."""
+    add_net1(window.workspace)
+    window.workspace.pass_batch()
+    for _ in range(5):
+        QApplication.processEvents()
+    counter = _LayoutRequests()
+    cards = [window.canvas.input_card, *window.canvas.cards(), window.canvas.output_card]
+    for card in cards:
+        card.installEventFilter(counter)
+    for _ in range(20):
+        QApplication.processEvents()
+    for card in cards:
+        card.removeEventFilter(counter)
+    assert counter.count == 0

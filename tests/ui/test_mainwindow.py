@@ -202,11 +202,10 @@ def test_file_dialogs_start_in_the_last_folder_used_even_after_a_restart(app, qt
 
     from blockstudio.ui.mainwindow import MainWindow
 
-    from .conftest import ScriptedDialogs
+    from .conftest import ScriptedDialogs, dispose
 
     settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
     first = MainWindow(workspace, settings=settings)
-    qtbot.addWidget(first)
     first.dialogs = ScriptedDialogs()
     assert first._start_dir() != os.getcwd() or os.getcwd() == os.path.expanduser("~")
     folder = tmp_path / "projects"
@@ -217,20 +216,17 @@ def test_file_dialogs_start_in_the_last_folder_used_even_after_a_restart(app, qt
     first.dialogs.paths = [None]
     first.actions["load_params"].trigger()
     assert first.dialogs.starts[-1] == str(folder)
-    first.close()
+    dispose(first)
     other = tmp_path / "elsewhere"
     other.mkdir()
     from blockstudio.workspace import Workspace
 
     second = MainWindow(Workspace(), settings=settings)
-    qtbot.addWidget(second)
     second.dialogs = ScriptedDialogs()
     second.actions["open"].trigger()
     assert second.dialogs.starts == [str(folder)]  # kept in the settings across a restart
-    second.close()
+    dispose(second)
 
-
-    
 
 def test_any_error_from_a_file_command_is_a_dialog(window, tmp_path, monkeypatch):
     # Only ValueError and OSError used to reach a dialog; anything else vanished into a traceback.

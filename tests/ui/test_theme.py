@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWidget
 from blockstudio.ui import theme
 from blockstudio.ui.theme import contrast
 
-from .conftest import add_net1, clipped_card_text
+from .conftest import add_net1, clipped_card_text, dispose
 
 SPAN = re.compile(r'style="([^"]*)"')
 
@@ -117,15 +117,13 @@ def test_view_theme_menu_is_kept_in_the_settings(app, qtbot, workspace, tmp_path
 
     settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
     first = MainWindow(workspace, settings=settings)
-    qtbot.addWidget(first)
     titles = [a.text().replace("&", "") for a in first.menus["Theme"].actions()]
     assert titles == ["System", "Light", "Dark"]
     first.actions["theme_dark"].trigger()
     assert theme.current() is theme.DARK and first.actions["theme_dark"].isChecked()
     assert settings.value(theme.SETTINGS_KEY) == "dark"
-    first.close()
+    dispose(first)
     theme.apply(app, "light")
     second = MainWindow(workspace, settings=settings)
-    qtbot.addWidget(second)
     assert theme.current() is theme.DARK and second.actions["theme_dark"].isChecked()
-    second.close()
+    dispose(second)

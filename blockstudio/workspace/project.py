@@ -164,7 +164,7 @@ def _load_json(text, name):
         raise ProjectFileError(f"Cannot open {name}: its JSON is nested far too deeply for a blockstudio "
                                f"project. It may be damaged or not a project.") from None
     except (ValueError, MemoryError, OverflowError) as error:
-        raise ProjectFileError(f"Cannot open {name}: {error or type(error).__name__}. It may be damaged or "
+        raise ProjectFileError(f"Cannot open {name}: {str(error) or type(error).__name__}. It may be damaged or "
                                f"not a blockstudio project.") from None
 
 

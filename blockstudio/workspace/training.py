@@ -190,13 +190,16 @@ class TrainingRun:
         except Exception as error:  # noqa: BLE001 - reported as the run's outcome
             self.traceback = traceback.format_exc()
             self.reason = "error"
-            self.message = f"Training failed: {error or type(error).__name__}"
+            self.message = f"Training failed: {str(error) or type(error).__name__}"
         self.reason, self.message = check_final_parameters(self)  # the last update has no loss to check
         if self._on_finish is not None:
             try:
                 self._on_finish(self)
-            except Exception:  # noqa: BLE001
-                traceback.print_exc()
+            except Exception as error:  # noqa: BLE001 - e.g. MemoryError: the run did not end well
+                self.traceback = traceback.format_exc()
+                self.reason = "error"
+                self.message = (f"Training ended, but taking over its parameters failed: "
+                                f"{str(error) or type(error).__name__}")
         with self._state_lock:
             self._state, self._ended = "idle", True
             self._unpaused.set()

@@ -159,9 +159,28 @@ class Workspace(TrainingControl, InspectionMixin):
         return index
 
     def _push(self, command):
+        if not isinstance(command, SetTraining):
+            self._check_size_after(command)
         with self.events.batch():
             self._history.push(command, self._doc)
             self._changed(command)
+
+    def _check_size_after(self, command):
+        """Refuse (SettingError, nothing changed) an edit after which the network would exceed the
+        size bound: ``units: 100000000`` typed in the inspector must not allocate gigabytes."""
+        from blockstudio.workspace.errors import SettingError
+        from blockstudio.workspace.limits import NetworkTooLarge, check_network_size
+
+        command.redo(self._doc)
+        try:
+            check_network_size(self._doc)
+        except NetworkTooLarge as error:
+            after = getattr(command, "after", None)
+            field = (next(iter(after)) if isinstance(after, dict) and after
+                     else "input_shape" if isinstance(command, SetInputShape) else "size")
+            raise SettingError(field, f"Refused: {error}") from None
+        finally:
+            command.undo(self._doc)
 
     def _changed(self, command):
         """After ``command`` was applied or reverted: rebuild once if it changed the network."""

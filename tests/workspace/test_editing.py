@@ -135,3 +135,22 @@ def test_dirty_follows_the_saved_point(ws, tmp_path):
     while ws.can_undo:
         ws.undo()
     assert ws.dirty
+
+
+def test_an_edit_that_would_make_the_network_too_large_is_refused_before_anything_is_allocated(ws, monkeypatch):
+    import pytest
+
+    from blockstudio.workspace import SettingError
+
+    uid = ws.add_layer("Dense", units=128)
+    with pytest.raises(SettingError, match="Refused: .*parameters.*BLOCKSTUDIO_MAX_PARAMETERS") as info:
+        ws.update_layer(uid, units=10 ** 8)
+    assert info.value.field == "units"
+    assert ws.layer(uid).settings["units"] == 128 and ws.undo_text == "Undo Add Dense"
+    monkeypatch.setenv("BLOCKSTUDIO_MAX_PARAMETERS", "50000")
+    with pytest.raises(SettingError, match="Refused"):
+        ws.add_layer("Dense", units=64, index=0)
+    assert len(ws.layers) == 1
+    with pytest.raises(SettingError, match="Refused") as info:
+        ws.set_input_shape((64, 100, 100, 1))
+    assert info.value.field == "input_shape" and ws.input_shape == (64, 28, 28, 1)

@@ -131,3 +131,17 @@ def test_two_starts_at_once_make_exactly_one_run(ready):
     assert sorted(outcomes)[1] == "started" and outcomes.count("started") == 1
     assert "A run is already" in sorted(outcomes)[0]
     assert len(workers) <= 1
+
+
+def test_a_failure_after_the_loop_ends_the_run_as_an_error_not_finished(ready, monkeypatch):
+    ws = ready
+    seen = []
+    ws.events.training.connect(lambda e: seen.append(e) if e.kind == "finished" else None)
+
+    def out_of_memory(run):
+        raise MemoryError()
+    monkeypatch.setattr(ws, "_run_finished", out_of_memory)
+    ws.start_training(limit=LIMIT)
+    assert ws.wait_training(30)
+    assert ws.last_run.reason == "error" and "MemoryError" in ws.last_run.message
+    assert seen[-1].reason == "error" and ws.training_state == "idle"

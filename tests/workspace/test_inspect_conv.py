@@ -12,7 +12,7 @@ from blockstudio.workspace import Workspace
 from blockstudio.workspace.examples import example_projects
 from blockstudio.workspace.inspect import (evaluate, load_split, mistakes, parameter_stats, trace_sample,
                                            weight_views)
-from blockstudio.workspace.inspect.activations import grid_columns
+from blockstudio.workspace.inspect.activations import MAP_ASPECT, grid_columns
 from blockstudio.workspace.inspect.data import network_input, takes_channels_first
 from blockstudio.workspace.inspect.weights import dead_units, filter_tiles
 
@@ -122,15 +122,19 @@ def test_a_trace_shows_each_feature_map_as_the_network_computes_it(lenet, test_s
     assert np.array_equal(trace_sample(lenet.network, image[..., 0]).layers[-1].values, trace.layers[-1].values)
 
 
-def test_feature_map_grids_are_wider_than_tall_without_an_empty_last_row():
-    for count, side in ((20, 24), (20, 12), (50, 8), (50, 4), (7, 5), (1, 9)):
+def test_feature_map_grids_come_close_to_a_row_of_the_trace_without_an_empty_last_row():
+    for count, side in ((20, 24), (20, 12), (50, 8), (50, 4), (7, 5), (1, 9), (200, 3)):
         columns = grid_columns(count, side, side)
         rows = -(-count // columns)
         assert 1 <= columns <= count and (rows - 1) * columns < count
-        if count >= 7:
-            width, height = columns * (side + 1), rows * (side + 1)
-            assert 2 <= width / height <= 20, (count, side, columns)
-    assert grid_columns(20, 24, 24) == 10          # LeNet's first maps: two rows of ten
+        ratio = columns / rows
+        if 1 < rows:
+            assert ratio <= 2 * MAP_ASPECT, (count, side, columns)
+        if count >= 16:
+            assert ratio >= MAP_ASPECT / 3, (count, side, columns)
+    assert grid_columns(20, 24, 24) == 20          # LeNet's first maps: one row of twenty
+    assert grid_columns(50, 8, 8) == 25            # its second: two rows of 25
+    assert grid_columns(4, 8, 8, aspect=1.0) == 2
     assert grid_columns(0) == 1
 
 
@@ -147,9 +151,9 @@ def test_conv_filters_are_tiles_and_a_dense_after_feature_maps_a_matrix(lenet):
     assert np.array_equal(np.sign(tiles), np.sign(first[:, 0]))          # zero stays at the centre
     second = lenet.network[2].weight.data().asnumpy()
     tiles, columns = filter_tiles(views[1].images)
-    assert tiles.shape == (1000, 5, 5) and columns == 20       # a row per filter, a column per input
+    assert tiles.shape == (1000, 5, 5) and columns == 50       # a column per filter, a row per input
     scale = np.abs(second[3]).max()
-    assert np.allclose(tiles[3 * 20 + 7], second[3, 7] / scale)
+    assert np.allclose(tiles[7 * 50 + 3], second[3, 7] / scale)
     tiles, columns = filter_tiles(views[1].images, mean=True)
     assert tiles.shape == (50, 5, 5) and columns == 10
     mean = second.mean(axis=1)

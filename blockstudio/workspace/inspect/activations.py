@@ -17,7 +17,7 @@ import numpy as np
 
 from blockstudio.workspace.inspect.data import network_input
 
-MAP_ASPECT = 6.0   # a grid of feature maps about six times wider than tall: a row of the trace
+MAP_ASPECT = 16.0  # a grid of feature maps about as wide as a row of the trace is: 16 times its height
 
 
 @dataclass
@@ -38,15 +38,18 @@ class LayerOutput:
 
 
 def grid_columns(count, tile_height=1, tile_width=1, aspect=MAP_ASPECT, gap=1):
-    """How many tiles across a grid of ``count`` tiles should be so that the grid is about
-    ``aspect`` times wider than tall (never more columns than tiles)."""
+    """How many tiles across a grid of ``count`` tiles should be for the grid's width over height
+    to come closest to ``aspect`` (in ratio), with no more columns than the rows need."""
     if count <= 0:
         return 1
-    ratio = (tile_height + gap) / (tile_width + gap)
-    columns = int(np.ceil(np.sqrt(count * aspect * ratio)))
-    columns = min(max(columns, 1), count)
-    rows = -(-count // columns)
-    return -(-count // rows)   # as few columns as those rows need: no half-empty last row
+    best_rows, best_miss = 1, None
+    for rows in range(1, count + 1):
+        columns = -(-count // rows)
+        ratio = columns * (tile_width + gap) / (rows * (tile_height + gap))
+        miss = abs(np.log(ratio / aspect))
+        if best_miss is None or miss < best_miss:
+            best_rows, best_miss = rows, miss
+    return -(-count // best_rows)
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 ``weight_views`` gives, for each layer with a weight, what to draw: the first Dense reading the
 image directly gets one 28x28 picture per unit (the pattern that unit responds to); a Conv2D's
-filters are small pictures too (``filter_tiles``: one kernel per output channel and input
-channel, or their mean over the input channels); any other weight is its matrix (a Dense after
+filters are small pictures too (``filter_tiles``: one kernel per filter and input channel, or
+each filter's mean over its input channels); any other weight is its matrix (a Dense after
 a Flatten of feature maps among them: its inputs are no longer pixels). ``parameter_stats`` is the table TensorBoard users compute by hand: mean,
 std, mean |grad|, the update-to-weight ratio, and for ReLU layers the fraction of units that
 never fire on a batch of test images.
@@ -40,8 +40,8 @@ def filter_tiles(kernels, mean=False):
     Each output filter is scaled by its own largest |weight| (over all its input channels), so
     the tiles are in [-1, 1] with zero at zero, and a weak filter still shows its pattern. With
     one input channel (or ``mean``, the mean over the input channels) there is one tile per
-    filter, about twice as many across as down; otherwise one row per filter, one column per
-    input channel.
+    filter, about twice as many across as down; otherwise a column per filter and a row per
+    input channel (filters outnumber input channels in most networks: the grid comes out wide).
     """
     kernels = np.asarray(kernels, dtype=np.float32)
     if kernels.ndim != 4:
@@ -55,7 +55,7 @@ def filter_tiles(kernels, mean=False):
     if ins == 1:
         columns = max(1, min(out, int(np.ceil(np.sqrt(out * 2)))))
         return tiles.reshape(out, kh, kw), columns
-    return tiles.reshape(out * ins, kh, kw), ins
+    return tiles.transpose(1, 0, 2, 3).reshape(ins * out, kh, kw), out
 
 
 def _children(net):

@@ -107,6 +107,7 @@ class TraceDisplay(QWidget):
         layout.addWidget(self.layers_widget, 3)
         self.legend = QLabel(self.LEGEND)
         self.legend.setStyleSheet("color: #64748b;")
+        self.legend.setWordWrap(True)   # a long legend must not widen the window
         layout.addWidget(self.legend)
         layout.addWidget(self.bars_widget, 2)
         self.probabilities = np.zeros(10)

@@ -216,3 +216,17 @@ def test_batchnorm_running_statistics_appear_in_the_table_without_gradients(test
     rows = {row.name.split("_", 1)[1]: row for row in parameter_stats(net, None, before, 1)}
     assert rows["batchnorm0_gamma"].update_ratio > 0 and rows["conv0_weight"].update_ratio > 0
     assert rows["batchnorm0_running_var"].update_ratio is None
+
+
+def test_one_by_one_maps_and_batchnorm_over_a_vector_stay_strips(test_split):
+    net = nn.Sequential()
+    net.add(nn.Conv2D(4, 3, activation="relu"), nn.GlobalAvgPool2D(), nn.Flatten(), nn.Dense(8), nn.BatchNorm(),
+            nn.Dense(10))
+    net.initialize(mx.init.Xavier())
+    net(nd.array(network_input(net, test_split.images[:2])))
+    trace = trace_sample(net, test_split.images[1])
+    assert [layer.title for layer in trace.layers] == [
+        "Conv2D(4, 3, relu)", "GlobalAvgPool2D", "Flatten", "Dense(8)", "BatchNorm", "Dense(10)"]
+    assert [layer.shape for layer in trace.layers] == [(4, 26, 26), (4, 1, 1), (4,), (8,), (8,), (10,)]
+    assert [layer.maps is not None for layer in trace.layers] == [True, False, False, False, False, False]
+    assert np.allclose(trace.layers[1].values, trace.layers[0].maps.mean(axis=(1, 2)), atol=1e-6)

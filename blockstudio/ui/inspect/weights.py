@@ -117,7 +117,8 @@ class WeightsView(Panel):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setToolTip("update / weight: mean size of one step's change over mean |weight| (about 1e-3 is "
-                              "healthy). dead ReLU units: never positive on 500 test images (a Conv2D's: channels never positive anywhere).")
+                              "healthy). dead ReLU units: never positive on 500 test images (for a Conv2D: "
+                              "channels never positive anywhere). Running statistics are not trained: no gradient.")
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Layer:"))

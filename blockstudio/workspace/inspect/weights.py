@@ -4,9 +4,9 @@
 image directly gets one 28x28 picture per unit (the pattern that unit responds to); a Conv2D's
 filters are small pictures too (``filter_tiles``: one kernel per filter and input channel, or
 each filter's mean over its input channels); any other weight is its matrix (a Dense after
-a Flatten of feature maps among them: its inputs are no longer pixels). ``parameter_stats`` is the table TensorBoard users compute by hand: mean,
-std, mean |grad|, the update-to-weight ratio, and for ReLU layers the fraction of units that
-never fire on a batch of test images.
+a Flatten of feature maps among them: its inputs are no longer pixels). ``parameter_stats`` is
+the table TensorBoard users compute by hand: mean, std, mean |grad|, the update-to-weight ratio,
+and for ReLU layers the fraction of units that never fire on a batch of test images.
 
 >>> views = weight_views(ws.network)                        # doctest: +SKIP
 >>> views[0].kind, views[0].images.shape                    # doctest: +SKIP
@@ -164,9 +164,10 @@ def parameter_stats(net, images=None, previous=None, steps=1):
         grad = data._grad._data if data._grad is not None and trainable else None
         index, is_weight = layer_of.get(name, (-1, False))
         ratio = None
-        if trainable and previous is not None and name in previous and previous[name][0].shape == values.shape and steps > 0:
+        earlier = previous.get(name) if trainable and previous is not None else None
+        if earlier is not None and earlier[0].shape == values.shape and steps > 0:
             scale = float(np.abs(values).mean())
-            change = float(np.abs(values - previous[name][0]).mean()) / steps
+            change = float(np.abs(values - earlier[0]).mean()) / steps
             ratio = change / scale if scale > 0 else None
         rows.append(ParamStats(name, index, tuple(values.shape), float(values.mean()), float(values.std()),
                                float(np.abs(grad).mean()) if grad is not None else None, ratio,

@@ -3,7 +3,9 @@ the distributions of weights and gradients moved during training, and a per-para
 
 The first Dense over the pixels is drawn as one 28x28 tile per unit, in a diverging map with
 white at zero (blue negative, red positive), each tile scaled to its own largest |weight| so that
-weak units still show their pattern. Distributions are TensorBoard's bands (min-max, 7-93,
+weak units still show their pattern. A Conv2D's filters are drawn the same way, one small tile per
+kernel: a grid of filters for one input channel, else a column per filter and a row per input
+channel (or, ticked, each filter's mean over its input channels). Distributions are TensorBoard's bands (min-max, 7-93,
 16-84, 31-69 percent, and the median) over the steps the controller recorded (twice a second during a run).
 """
 
@@ -15,15 +17,18 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel,
+                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from blockstudio.ui.inspect.common import shown, Panel, diverging_rgb, image_view, mosaic
 from blockstudio.workspace.inspect import parameter_stats, weight_views
+from blockstudio.workspace.inspect.data import takes_channels_first
+from blockstudio.workspace.inspect.weights import filter_tiles
 
 BAND_PAIRS = ((0, 8), (1, 7), (2, 6), (3, 5))   # indices into QUANTILES, outermost first
 BAND_ALPHA = (40, 70, 100, 140)
 STATS_IMAGES = 500
+CONV_STATS_IMAGES = 200   # LeNet takes ~0.1 s for 500 under the step lock: 200 keep a run's pause ~3 %
 TABLE_SECONDS = 1.0   # the table (a forward pass of 500 images) at most once a second in a run
 COLUMNS = ("parameter", "shape", "mean", "std", "mean |grad|", "update / weight", "dead ReLU units")
 
@@ -98,6 +103,9 @@ class WeightsView(Panel):
         self._table_time = 0.0
         self.layer_box = QComboBox()
         self.layer_box.currentIndexChanged.connect(lambda _i: self._render_selected())
+        self.mean_box = QCheckBox("mean over input channels")
+        self.mean_box.setToolTip("A Conv2D reading several channels: one tile per filter, the mean of its kernels")
+        self.mean_box.toggled.connect(lambda _on: self._render_selected())
         self.legend = QLabel()
         self.legend.setWordWrap(True)
         self.picture_widget, self.picture_box, self.picture = image_view()
@@ -111,16 +119,19 @@ class WeightsView(Panel):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setToolTip("update / weight: mean size of one step's change over mean |weight| (about 1e-3 is "
-                              "healthy). dead ReLU units: never positive on 500 test images.")
+                              "healthy). dead ReLU units: never positive on 500 test images (200 for a convolutional "
+                              "network; for a Conv2D: channels never positive anywhere). Running statistics are not trained: no gradient.")
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Layer:"))
         top.addWidget(self.layer_box)
-        top.addWidget(self.legend, 1)
+        top.addWidget(self.mean_box)
+        top.addStretch(1)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(top)
+        left_layout.addWidget(self.legend)
         left_layout.addWidget(self.picture_widget, 1)
         plots = QWidget()
         plots_layout = QVBoxLayout(plots)
@@ -156,7 +167,7 @@ class WeightsView(Panel):
         with self.controller.lock():
             views = weight_views(self.controller.workspace.network)
         if not views:
-            self.show_message("This network has no weights to show (no Dense layer).")
+            self.show_message("This network has no weights to show (no Dense or Conv2D layer).")
             return
         titles = [f"{v.index + 1}. {v.title}" for v in views]
         if titles != [self.layer_box.itemText(i) for i in range(self.layer_box.count())]:
@@ -191,14 +202,34 @@ class WeightsView(Panel):
             self.legend.setText(f"{len(images)} units, one 28x28 tile each: the input pattern the unit responds "
                                 f"to. Red: positive weight, blue: negative, white: zero (each tile scaled to its "
                                 f"own largest |weight|).{untrained}")
+        elif view.kind == "filters":
+            rgb = self._filters_rgb(view, untrained)
         else:
             rgb = diverging_rgb(view.matrix)
             limit = float(np.abs(view.matrix).max(initial=0))
             self.legend.setText(f"Weight matrix {view.matrix.shape[0]} units x {view.matrix.shape[1]} inputs: red "
                                 f"positive, blue negative, white zero (±{limit:.3g}).{untrained}")
+        self.mean_box.setVisible(view.kind == "filters" and view.images.shape[1] > 1)
         self.picture.setImage(rgb, autoLevels=False, levels=(0, 255))
         self.picture_box.setRange(xRange=(0, rgb.shape[1]), yRange=(0, rgb.shape[0]), padding=0.01)
         self._render_distributions(view)
+
+    def _filters_rgb(self, view, untrained: str) -> np.ndarray:
+        out, ins, kh, kw = view.images.shape
+        mean = ins > 1 and self.mean_box.isChecked()
+        tiles, columns = filter_tiles(view.images, mean=mean)
+        rgb = mosaic(diverging_rgb(tiles, limit=1.0), columns, gap=1)
+        scaled = "each filter scaled to its own largest |weight|"
+        colours = "Red: positive weight, blue: negative, white: zero"
+        if ins == 1:
+            what = f"{out} filters of {kh}x{kw}, one tile each: the pattern each channel responds to."
+        elif mean:
+            what = f"{out} filters of {kh}x{kw}, each the mean of its {ins} input channels' kernels."
+        else:
+            what = (f"{out} filters x {ins} input channels, kernels of {kh}x{kw}: a column per filter, a row "
+                    f"per input channel.")
+        self.legend.setText(f"{what} {colours} ({scaled}).{untrained}")
+        return rgb
 
     def _render_distributions(self, view) -> None:
         recorder = self.controller.recorder
@@ -226,7 +257,8 @@ class WeightsView(Panel):
         self._table_time = time.monotonic()
         controller = self.controller
         split = controller.test_set()
-        images = split.images[:STATS_IMAGES] if split is not None else None
+        count = CONV_STATS_IMAGES if takes_channels_first(controller.workspace.network) else STATS_IMAGES
+        images = split.images[:count] if split is not None else None
         previous = controller.previous_snapshot
         last = controller.last_snapshot
         snapshot_before, steps = None, 1

@@ -54,6 +54,24 @@ def as_input(images):
     return images.astype(np.float32, copy=False)
 
 
+def takes_channels_first(net):
+    """True when ``net`` reads images channels first (N, C, H, W): it has a layer whose kind says
+    so (a Conv2D, a pooling layer), the same rule ``workspace.shapes.network_input_shape`` uses."""
+    from blockstudio.workspace.layers import KINDS
+
+    nchw = {kind.block or kind.name for kind in KINDS.values() if kind.channels_first}
+    return any(type(net[i]).__name__ in nchw for i in range(len(net)))
+
+
+def network_input(net, images):
+    """``as_input(images)`` laid out as ``net`` reads them: (N, 28, 28, 1) images become
+    (N, 1, 28, 28) for a network with a Conv2D, as the training transform gives them."""
+    x = as_input(images)
+    if x.ndim == 4 and takes_channels_first(net):
+        x = np.ascontiguousarray(np.moveaxis(x, -1, 1))
+    return x
+
+
 _cache = {}
 _cache_lock = threading.Lock()
 

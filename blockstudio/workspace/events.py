@@ -79,9 +79,10 @@ class EventEmitter:
         Inside its owner's ``batch()`` the emit is held back and merged with the others of
         the batch (the last payload wins); it fires once when the batch ends.
         """
-        if self._owner is not None and self._owner._hold(self, payload):
-            return
-        self._fire(payload)
+        if self._owner is not None:
+            self._owner._emit(self, payload)
+        else:
+            self._fire(payload)
 
     def _fire(self, payload):
         with self._lock:
@@ -129,16 +130,15 @@ class Events:
         """A context in which emits are merged: one notification per emitter, then one ``changed``."""
         return _Batch(self)
 
-    def _hold(self, emitter, payload):
+    def _emit(self, emitter, payload):
         local = self._local
         if getattr(local, "depth", 0):
             local.held.pop(emitter.type, None)
             local.held[emitter.type] = (emitter, payload)
-            return True
+            return
         # Outside a batch an emit is a batch of one.
         emitter._fire(payload)
         self.changed._fire({"names": frozenset((emitter.type,))})
-        return True
 
     def _flush(self):
         held, self._local.held = self._local.held, {}

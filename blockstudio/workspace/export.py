@@ -20,7 +20,7 @@ from pathlib import Path
 
 from blockstudio.core.fileio import atomic_write
 from blockstudio.workspace.layers import kind as layer_kind, literal as _literal
-from blockstudio.workspace.shapes import network_input_shape
+from blockstudio.workspace.shapes import moves_channels_first, network_input_shape
 from blockstudio.workspace.spec import LAYER_KINDS, OPTIMIZERS
 from blockstudio.workspace.training import optimizer_params
 
@@ -274,7 +274,7 @@ def script_text(doc, project_name=None, script_name="train.py"):
         optimizer=_literal(_choice(t.optimizer, OPTIMIZERS)), optimizer_params=_dict_code(optimizer_params(t)),
     )
     # argparse %-formats help texts: the description holds only the reduced name (no "%").
-    if network_input_shape(doc) != tuple(doc.input_shape):
+    if moves_channels_first(doc):
         # As the Gluon tutorials do for convolutions: images (28, 28, 1) arrive channels first.
         fields["transform_body"] = (
             "    # Conv2D takes images channels first: (28, 28, 1) becomes (1, 28, 28)\n"

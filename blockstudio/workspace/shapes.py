@@ -70,11 +70,16 @@ def network_input_shape(doc):
     return shape
 
 
+def moves_channels_first(doc):
+    """True when images reach ``doc``'s network channels first (it has a Conv2D, say)."""
+    return network_input_shape(doc) != tuple(doc.input_shape)
+
+
 def to_network_layout(batch, doc):
     """A batch of images as the Input gives them, moved channels first when the network needs it."""
     from blockstudio.core import nd
 
-    if len(batch.shape) == 4 and network_input_shape(doc) != tuple(doc.input_shape):
+    if len(batch.shape) == 4 and moves_channels_first(doc):
         return nd.moveaxis(batch, -1, -3)
     return batch
 
@@ -216,8 +221,7 @@ class NetworkState:
         """``{(uid, key)}`` of the layers holding values: what a change of parameters changes."""
         if self.net is None:
             return set()
-        return {uk for uk, block in zip(self._keys, children(self.net))
-                if param_values(block) and all(0 not in p.shape for _, p in block_params(block))}
+        return {uk for uk, block in zip(self._keys, children(self.net)) if param_values(block)}
 
     def _harvest(self):
         """Keep the current network's values in the store under each layer's key."""
@@ -228,10 +232,12 @@ class NetworkState:
             if values:
                 self._store[(uid, key)] = values
 
-    def reset(self, doc):
-        """Forget every value (a new project, fresh parameters) and rebuild deferred."""
-        self.net, self._keys, self._store, self._errors = None, [], {}, {}
-        self.sync(doc)
+    def reset(self, doc, build=True):
+        """Forget every value and record (a new project, fresh parameters); with ``build``,
+        rebuild deferred (without, the caller adopts a network of its own next)."""
+        self.net, self._keys, self._store, self._errors, self._outputs = None, [], {}, {}, {}
+        if build:
+            self.sync(doc)
 
     def adopt(self, net, doc):
         """Make ``net`` (built for ``doc`` as it is now) the current network: its values replace
@@ -305,7 +311,7 @@ class NetworkState:
 
     # -- what views show ---------------------------------------------------------------------
 
-    def _output(self, doc, chain, layer):
+    def _output(self, chain, layer):
         in_shape, (sig, _) = chain[layer.uid]
         return self._outputs.get((layer.uid, sig, tuple(in_shape)))
 
@@ -314,13 +320,13 @@ class NetworkState:
 
         chain = chain or static_chain(doc)
         index = doc.index_of(layer.uid) if index is None else index
-        block = self.net._children[str(index)] if str(index) in self.net._children else children(self.net)[index]
+        block = self.net[index]
         params = []
         for short, param in block_params(block):
             shape = tuple(int(d) for d in param.shape)
             params.append(ParamInfo(param.name, short, shape, 0 not in shape))
         count = sum(math.prod(p.shape) for p in params) if all(p.resolved for p in params) else None
-        output = self._output(doc, chain, layer)
+        output = self._output(chain, layer)
         error = self._errors.get(layer.uid)
         return LayerInfo(layer.uid, layer.kind, dict(layer.settings), layer_title(layer.kind, layer.settings),
                          params, output, count, error[1] if error else None)
@@ -329,7 +335,7 @@ class NetworkState:
         if not doc.layers or self._errors:
             return False
         chain = static_chain(doc)
-        return all(self._output(doc, chain, layer) is not None for layer in doc.layers) and \
+        return all(self._output(chain, layer) is not None for layer in doc.layers) and \
             all(param._data is not None for param in self.net.collect_params().values())
 
     def total_params(self, doc):

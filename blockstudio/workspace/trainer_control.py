@@ -12,7 +12,7 @@ parameters, it is not undone by Undo) and is refused once the network has change
 import threading
 
 from blockstudio.workspace.errors import LockedError, TrainingError
-from blockstudio.workspace.shapes import network_input_shape, to_network_layout
+from blockstudio.workspace.shapes import moves_channels_first, network_input_shape, to_network_layout
 from blockstudio.workspace.validation import architecture_of
 
 
@@ -97,7 +97,7 @@ class TrainingControl:
         self._run_history = RunHistory()
         self._run = TrainingRun(net, settings, folder, emit=self.events.training.emit, step_lock=self._step_lock,
                                 history=self._run_history, limit=limit, on_finish=self._run_finished,
-                                channels_first=network_input_shape(self._doc) != tuple(self._doc.input_shape))
+                                channels_first=moves_channels_first(self._doc))
         self.last_run = self._run
         self._run.start()
         self.events.shapes.emit()

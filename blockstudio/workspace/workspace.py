@@ -370,7 +370,7 @@ class Workspace(TrainingControl, InspectionMixin):
         self._copy_of = None
         self._history.clear()
         self._layers_view = None
-        self._state.reset(self._doc)
+        self._state.reset(self._doc, build=net is None)  # loaded values bring their own network
         if net is not None:
             self._adopt_loaded(net)
         self._params_origin = "loaded" if net is not None else None
@@ -492,17 +492,21 @@ class Workspace(TrainingControl, InspectionMixin):
     @property
     def results_text(self):
         """What the results panel says: the metrics, and which parameters they describe."""
+        return self.results_report()[0]
+
+    def results_report(self):
+        """``(results_text, results_stale)``, the network's fingerprint computed once for both."""
         results = self._results
         if results is None:
             if self.has_trained_parameters:
-                return "No results for these parameters yet: train them, or evaluate them."
-            return "Not trained yet."
+                return "No results for these parameters yet: train them, or evaluate them.", False
+            return "Not trained yet.", False
         what = (f"the parameters after epoch {results.epochs} of the last run" if results.epochs
                 else "these parameters")
         if self.results_stale:
             return (f"Stale: {results.summary()}, measured on earlier parameters ({what}); the network "
-                    f"has changed since. Undo the change, or train again.")
-        return f"{results.summary()}, of the current parameters ({what})."
+                    f"has changed since. Undo the change, or train again."), True
+        return f"{results.summary()}, of the current parameters ({what}).", False
 
     # -- export ------------------------------------------------------------------------------
 

@@ -384,8 +384,9 @@ class TrainingPanel(QWidget):
         if getattr(ws, "results", None) is None and not getattr(ws, "has_trained_parameters", False):
             self.result_label.setText("")
             return
-        text = style.escape(ws.results_text)
-        if ws.results_stale:
+        text, stale = ws.results_report()
+        text = style.escape(text)
+        if stale:
             text = f'<span style="color:{style.UNKNOWN_FG}">{text}</span>'
         self.result_label.setText(text)
 
